@@ -1,0 +1,47 @@
+#pragma once
+// The distributed voxel grid: owns a 3-D DMDA (cell-centred, one dof, star stencil of width 1,
+// periodic ghost wrapping in all directions so that physics can choose periodic or bounded sides
+// without a second DM; a bounded physics simply ignores the wrapped ghosts at the domain faces).
+#include <petscdmda.h>
+
+#include <string>
+#include <vector>
+
+#include "mesh/VoxelGrid.hpp"
+#include "solver/core/PetscUtil.hpp"
+
+namespace ssb {
+
+class StructuredGrid {
+ public:
+  // Collective on comm. Every extent must be >= 1; PETSc's periodic DMDA needs >= 2 per axis, so
+  // extents of 1 use a bounded (non-periodic) DMDA along that axis.
+  StructuredGrid(MPI_Comm comm, const VoxelGrid& geometry);
+
+  MPI_Comm comm() const { return m_comm; }
+  DM dm() const { return m_dm.get(); }
+  const VoxelGrid& geometry() const { return m_geom; }
+  const Box3& owned() const { return m_owned; }  // this rank's voxels (x, y, z), global indices
+
+  // Local (owned) linear index of owned voxel (i, j, k) given in global indices; x fastest.
+  int64_t localIndex(int64_t i, int64_t j, int64_t k) const {
+    return ((k - m_owned.lo[2]) * m_owned.size[1] + (j - m_owned.lo[1])) * m_owned.size[0] + (i - m_owned.lo[0]);
+  }
+  int64_t naturalIndex(int64_t i, int64_t j, int64_t k) const {
+    return (k * m_geom.n[1] + j) * m_geom.n[0] + i;
+  }
+
+  // A new global Vec on the DM with the given name (the HDF5 dataset / XDMF attribute name). Collective.
+  VecHandle createField(const std::string& name) const;
+  // Collective. Fill `v` (global Vec on dm()) from owned values in local x-fastest order, and back.
+  void setOwned(Vec v, const std::vector<double>& owned) const;
+  std::vector<double> getOwned(Vec v) const;
+
+ private:
+  MPI_Comm m_comm;
+  VoxelGrid m_geom;
+  DMHandle m_dm;
+  Box3 m_owned;
+};
+
+}  // namespace ssb

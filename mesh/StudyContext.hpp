@@ -1,0 +1,22 @@
+#pragma once
+// What a study (physics or postprocess) gets from the driver: the distributed volume, the phase map,
+// where to write, and the shared fields file. Studies return their results as JSON; they never pick
+// output paths of their own beyond `outputDir`.
+#include <filesystem>
+#include <string>
+
+#include "mesh/FieldWriter.hpp"
+#include "mesh/PhaseMap.hpp"
+#include "mesh/Volume.hpp"
+
+namespace ssb {
+
+struct StudyContext {
+  const Volume& volume;
+  const PhaseMap& phases;
+  FieldWriter* fields;                 // may be null (output.fields: false); write only through it
+  std::filesystem::path outputDir;     // exists; rank 0 writes CSV/PNG here (temp + rename)
+  std::string studyName;               // unique per case; prefix for field names and file names
+};
+
+}  // namespace ssb

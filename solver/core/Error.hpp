@@ -1,0 +1,32 @@
+#pragma once
+// Error types. Input problems (bad YAML, bad file, bad label) throw InputError naming the YAML path,
+// file or voxel; run-time failures (I/O, divergence, PETSc) throw RunError. main() catches, prints once
+// and exits non-zero. Nothing in the library calls exit() or returns a sentinel.
+#include <fmt/format.h>
+
+#include <stdexcept>
+#include <string>
+
+namespace ssb {
+
+class InputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class RunError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+template <typename... Args>
+[[noreturn]] void throwInput(fmt::format_string<Args...> f, Args&&... args) {
+  throw InputError(fmt::format(f, std::forward<Args>(args)...));
+}
+
+template <typename... Args>
+[[noreturn]] void throwRun(fmt::format_string<Args...> f, Args&&... args) {
+  throw RunError(fmt::format(f, std::forward<Args>(args)...));
+}
+
+}  // namespace ssb

@@ -1,0 +1,14 @@
+#pragma once
+#include <string>
+
+#include "solver/core/Json.hpp"
+
+namespace ssb {
+
+// version, git revision, input hash (SHA-256 of the case file bytes after --set overrides), ranks,
+// PETSc version, host, start time. Wall time is added by the caller at the end of the run.
+Json provenance(const std::string& inputText);
+
+std::string sha256Hex(const std::string& data);
+
+}  // namespace ssb
