@@ -1,0 +1,18 @@
+#include "mesh/Volume.hpp"
+
+#include <algorithm>
+
+namespace ssb {
+
+std::vector<int64_t> Volume::labelHistogram() const {
+  std::vector<int64_t> local(65536, 0), global(65536, 0);
+  for (uint16_t l : labels) ++local[l];
+  MPI_Allreduce(local.data(), global.data(), 65536, MPI_INT64_T, MPI_SUM, grid->comm());
+  size_t last = 0;
+  for (size_t i = 0; i < global.size(); ++i)
+    if (global[i]) last = i;
+  global.resize(last + 1);
+  return global;
+}
+
+}  // namespace ssb

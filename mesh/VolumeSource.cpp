@@ -1,0 +1,219 @@
+#include "mesh/VolumeSource.hpp"
+
+#include <fmt/ranges.h>
+
+#include <filesystem>
+
+#include "mesh/Generator.hpp"
+#include "mesh/VolumeReader.hpp"
+#include "solver/core/Log.hpp"
+#include "solver/core/MpiUtil.hpp"
+
+namespace ssb {
+
+namespace {
+const Schema& cropSchema() {
+  static const Schema s = [] {
+    Schema sc("volume.crop", "Sub-box of the file to use, in voxels, [first, end) per axis; omitted axes are kept whole.");
+    for (const char* a : {"x", "y", "z"}) {
+      ParamSpec p;
+      p.key = a;
+      p.type = ParamType::IntList;
+      p.optional = true;
+      p.min = 0;
+      p.doc = std::string("[first, end) voxel range along ") + a + ".";
+      sc.add(p);
+    }
+    return sc;
+  }();
+  return s;
+}
+}  // namespace
+
+const Schema& volumeSchema() {
+  static const Schema s = [] {
+    Schema sc("volume", "The segmented volume: a file, or a generated microstructure. Files are (z, y, x): TIFF page "
+                        "= z, row = y, column = x.");
+    sc.text("file", std::nullopt,
+            "Volume file: .tif/.tiff (multi-page), a folder of TIFF slices, .h5/.hdf5, .raw/.bin. Relative paths are "
+            "relative to the case file.")
+        .optionalKey("file");
+    sc.text("dataset", "", "HDF5 dataset path (e.g. exported_data); empty = the only dataset in the file.");
+    ParamSpec shape;
+    shape.key = "shape";
+    shape.type = ParamType::IntList;
+    shape.optional = true;
+    shape.min = 1;
+    shape.doc = "Raw files: [nz, ny, nx].";
+    sc.add(shape);
+    sc.choice("dtype", "uint8", {"uint8", "uint16", "uint16be", "int16", "int16be", "uint32", "uint32be"},
+              "Raw files: element type (be = big-endian).");
+    sc.integer("header_bytes", "0", 0, 1e15, "Raw files: bytes to skip at the start.");
+    sc.real("voxel_size", std::nullopt, "m", 0, 1, "Voxel edge length (e.g. '20 nm'). Overrides the file's value.", true)
+        .optionalKey("voxel_size");
+    ParamSpec spacing;
+    spacing.key = "spacing";
+    spacing.type = ParamType::RealList;
+    spacing.unit = "m";
+    spacing.optional = true;
+    spacing.min = 0;
+    spacing.minExclusive = true;
+    spacing.doc = "Anisotropic voxels (FIB-SEM): [dz, dy, dx]; instead of voxel_size.";
+    sc.add(spacing);
+    ParamSpec crop;
+    crop.key = "crop";
+    crop.type = ParamType::Section;
+    crop.optional = true;
+    crop.nested = &cropSchema();
+    crop.doc = "Use only a sub-box of the file.";
+    sc.add(crop);
+    ParamSpec gen;
+    gen.key = "generate";
+    gen.type = ParamType::Section;
+    gen.optional = true;
+    gen.nested = &generatorSchema();
+    gen.doc = "Generate a synthetic microstructure instead of reading a file.";
+    sc.add(gen);
+    return sc;
+  }();
+  return s;
+}
+
+namespace {
+
+std::array<double, 3> spacingFrom(const Params& volume, std::optional<double> fromFile) {
+  if (volume.has("spacing") && volume.has("voxel_size"))
+    throwInput("{}: give either voxel_size or spacing, not both", volume.path());
+  if (volume.has("spacing")) {
+    auto s = volume.reals("spacing");
+    if (s.size() != 3) throwInput("{}: expected [dz, dy, dx]", volume.keyPath("spacing"));
+    return {s[2], s[1], s[0]};
+  }
+  if (volume.has("voxel_size")) {
+    double h = volume.real("voxel_size");
+    return {h, h, h};
+  }
+  if (fromFile) return {*fromFile, *fromFile, *fromFile};
+  throwInput("{}: the file stores no voxel size; add `voxel_size:` (e.g. voxel_size: 20 nm)", volume.keyPath("voxel_size"));
+}
+
+}  // namespace
+
+Volume loadVolume(MPI_Comm comm, const Params& volume) {
+  const bool hasFile = volume.has("file"), hasGen = volume.has("generate");
+  if (hasFile == hasGen) throwInput("{}: give exactly one of `file` or `generate`", volume.path());
+  if (hasGen) {
+    if (volume.has("crop")) throwInput("{}: crop applies to files only", volume.keyPath("crop"));
+    auto sp = spacingFrom(volume, 1e-6);
+    Volume v = generateVolume(comm, volume.section("generate"), sp[0]);
+    if (volume.has("spacing")) {
+      VoxelGrid g = v.grid->geometry();
+      g.spacing = sp;
+      auto grid = std::make_unique<StructuredGrid>(comm, g);
+      v.grid = std::move(grid);
+    }
+    return v;
+  }
+
+  VolumeFileSpec spec;
+  spec.path = volume.text("file");
+  spec.dataset = volume.text("dataset");
+  spec.context = volume.keyPath("file");
+  if (volume.has("shape")) {
+    auto s = volume.integers("shape");
+    if (s.size() != 3) throwInput("{}: expected [nz, ny, nx]", volume.keyPath("shape"));
+    spec.rawShape = {s[2], s[1], s[0]};
+  }
+  spec.rawDtype = volume.text("dtype");
+  spec.rawHeaderBytes = volume.integer("header_bytes");
+
+  // Rank 0 reads the header and broadcasts it, so a missing file gives one clear message.
+  VolumeInfo info;
+  std::exception_ptr err;
+  if ([&] { int r = 0; MPI_Comm_rank(comm, &r); return r == 0; }()) {
+    try {
+      info = openVolume(spec)->info();
+    } catch (...) {
+      err = std::current_exception();
+    }
+  }
+  rethrowCollective(comm, err);
+  MPI_Bcast(info.n.data(), 3, MPI_INT64_T, 0, comm);
+  int hasSize = info.voxelSize.has_value();
+  double size = info.voxelSize.value_or(0.0);
+  MPI_Bcast(&hasSize, 1, MPI_INT, 0, comm);
+  MPI_Bcast(&size, 1, MPI_DOUBLE, 0, comm);
+  if (hasSize) info.voxelSize = size;
+
+  Box3 crop{{0, 0, 0}, info.n};
+  if (volume.has("crop")) {
+    Params c = volume.section("crop");
+    for (int a = 0; a < 3; ++a) {
+      if (!c.has(axisName(a))) continue;
+      auto r = c.integers(axisName(a));
+      if (r.size() != 2 || r[0] >= r[1] || r[1] > info.n[a])
+        throwInput("{}: [{}] is outside the volume, which has {} voxels along {} (use [first, end) with 0 <= first < "
+                   "end <= {})",
+                   c.keyPath(axisName(a)), fmt::join(r, ", "), info.n[a], axisName(a), info.n[a]);
+      crop.lo[a] = r[0];
+      crop.size[a] = r[1] - r[0];
+    }
+  }
+  VoxelGrid g;
+  g.n = crop.size;
+  g.spacing = spacingFrom(volume, info.voxelSize);
+  Volume v;
+  v.grid = std::make_unique<StructuredGrid>(comm, g);
+  v.source = spec.path.string();
+  const Box3& own = v.grid->owned();
+  Box3 fileBox = own;
+  for (int a = 0; a < 3; ++a) fileBox.lo[a] += crop.lo[a];
+  try {
+    openVolume(spec)->read(fileBox, v.labels);
+  } catch (...) {
+    err = std::current_exception();
+  }
+  rethrowCollective(comm, err);
+  Log::info("volume {}: {} x {} x {} voxels (x, y, z), voxel {:.4g} x {:.4g} x {:.4g} m", v.source, g.n[0], g.n[1],
+            g.n[2], g.spacing[0], g.spacing[1], g.spacing[2]);
+  return v;
+}
+
+std::vector<uint16_t> gatherLabels(const Volume& v) {
+  MPI_Comm comm = v.grid->comm();
+  int rank = 0, size = 1;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  const Box3& own = v.grid->owned();
+  int64_t boxv[6] = {own.lo[0], own.lo[1], own.lo[2], own.size[0], own.size[1], own.size[2]};
+  std::vector<int64_t> boxes(rank == 0 ? 6 * size : 0);
+  MPI_Gather(boxv, 6, MPI_INT64_T, boxes.data(), 6, MPI_INT64_T, 0, comm);
+  int count = static_cast<int>(v.labels.size());
+  std::vector<int> counts(rank == 0 ? size : 0), displs(rank == 0 ? size : 0);
+  MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, comm);
+  std::vector<uint16_t> all;
+  if (rank == 0) {
+    long total = 0;
+    for (int r = 0; r < size; ++r) {
+      displs[r] = static_cast<int>(total);
+      total += counts[r];
+    }
+    all.resize(static_cast<size_t>(total));
+  }
+  MPI_Gatherv(v.labels.data(), count, MPI_UINT16_T, all.data(), counts.data(), displs.data(), MPI_UINT16_T, 0, comm);
+  std::vector<uint16_t> natural;
+  if (rank == 0) {
+    const auto& n = v.grid->geometry().n;
+    natural.resize(static_cast<size_t>(n[0] * n[1] * n[2]));
+    for (int r = 0; r < size; ++r) {
+      const int64_t* b = &boxes[6 * r];
+      size_t src = displs[r];
+      for (int64_t k = b[2]; k < b[2] + b[5]; ++k)
+        for (int64_t j = b[1]; j < b[1] + b[4]; ++j)
+          for (int64_t i = b[0]; i < b[0] + b[3]; ++i) natural[(k * n[1] + j) * n[0] + i] = all[src++];
+    }
+  }
+  return natural;
+}
+
+}  // namespace ssb
