@@ -38,7 +38,7 @@ const Schema& volumeSchema() {
             "Volume file: .tif/.tiff (multi-page), a folder of TIFF slices, .h5/.hdf5, .raw/.bin. Relative paths are "
             "relative to the case file.")
         .optionalKey("file");
-    sc.text("dataset", "", "HDF5 dataset path (e.g. exported_data); empty = the only dataset in the file.");
+    sc.text("dataset", "\"\"", "HDF5 dataset path (e.g. exported_data); empty = the only dataset in the file.");
     ParamSpec shape;
     shape.key = "shape";
     shape.type = ParamType::IntList;

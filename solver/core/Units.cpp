@@ -129,6 +129,10 @@ double parseQuantity(const std::string& text, const std::string& expectedUnit, c
   if (end == s) throwInput("{}: expected a number{}, got '{}'", context,
                            expectedUnit.empty() ? "" : " with unit " + expectedUnit, text);
   std::string rest(end);
+  if (rest.find_first_not_of(" \t") == std::string::npos) {  // a bare number is SI
+    if (!std::isfinite(v)) throwInput("{}: value '{}' is not a finite number", context, text);
+    return v;
+  }
   Quantity q = parseUnit(rest, context);
   Quantity want = parseUnit(expectedUnit, context);
   if (!(q.dim == want.dim)) {

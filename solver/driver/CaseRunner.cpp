@@ -138,7 +138,7 @@ int runCase(const RunOptions& opts) {
   results["volume"] = jv;
 
   if (output.boolean("save_volume")) {
-    ScopedTimer t("saving labels (labels.tif, labels.h5)");
+    ScopedTimer t("saving labels (labels.tif, labels.h5, labels.raw)");
     auto all = gatherLabels(vol);
     try {
       if (isRoot()) {
@@ -147,6 +147,7 @@ int runCase(const RunOptions& opts) {
           if (hist[l]) bits = 16;
         writeTiff(outDir / "labels.tif", g.n, all, bits, g.spacing[0]);
         writeHdf5Labels(outDir / "labels.h5", "labels", g.n, all, bits, g.spacing[0]);
+        writeRaw(outDir / "labels.raw", all, bits == 8 ? "uint8" : "uint16");
       }
     } catch (...) {
       err = std::current_exception();

@@ -77,8 +77,9 @@ const Schema& outputSchema() {
     sc.text("dir", "results", "Output directory (created if missing). Relative paths are relative to the working "
                               "directory.");
     sc.boolean("fields", "true", "Write fields.h5 + fields.xdmf (labels and computed fields) for ParaView.");
-    sc.boolean("save_volume", "false", "Also write the (generated or cropped) labels as labels.tif and labels.h5 "
-                                       "(dataset `labels`).");
+    sc.boolean("save_volume", "false", "Also write the (generated or cropped) labels as labels.tif, labels.h5 "
+                                       "(dataset `labels`) and labels.raw (uint8, or uint16 little-endian), shape "
+                                       "(z, y, x).");
     return sc;
   }();
   return s;

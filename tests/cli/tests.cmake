@@ -1,1 +1,65 @@
-# tests for cli
+# CLI tests: the main job, rank independence of the written fields, and one test per bad-input rule.
+set(CLI ${CMAKE_CURRENT_LIST_DIR})
+set(CASES ${CLI}/cases)
+set(B ${CMAKE_CURRENT_BINARY_DIR})
+
+ssb_add_cli_test(NAME cli_version ARGS --version)
+ssb_add_cli_test(NAME cli_params ARGS params)
+set_tests_properties(cli_params PROPERTIES PASS_REGULAR_EXPRESSION "voxel_size.*\\| m \\|")
+
+# Generated case on 1 and 2 ranks; fields must be byte-identical (FieldsCompare.cpp).
+ssb_add_cli_test(NAME cli_gen_np1 RANKS 1 ARGS run ${CASES}/gen.yaml --set output.dir=gen_np1)
+ssb_add_cli_test(NAME cli_gen_np2 RANKS 2 ARGS run ${CASES}/gen.yaml --set output.dir=gen_np2)
+set_tests_properties(cli_gen_np1 PROPERTIES FIXTURES_SETUP gen_np1)
+set_tests_properties(cli_gen_np2 PROPERTIES FIXTURES_SETUP gen_np2)
+ssb_add_gtest(NAME cli_fields_compare SOURCES ${CLI}/FieldsCompare.cpp RANKS 1 LIBS PkgConfig::HDF5MPI)
+set_tests_properties(cli_fields_compare_np1 PROPERTIES FIXTURES_REQUIRED "gen_np1;gen_np2")
+
+# `ssbvox info`: the same labels as TIFF, HDF5 and raw report identical counts.
+add_test(NAME cli_info_same_counts
+         COMMAND bash ${CLI}/compare_info.sh $<TARGET_FILE:ssbvox> ${B}/gen_np2/labels.tif
+                 -- ${B}/gen_np2/labels.h5 --dataset labels)
+add_test(NAME cli_info_same_counts_raw
+         COMMAND bash ${CLI}/compare_info.sh $<TARGET_FILE:ssbvox> ${B}/gen_np2/labels.tif
+                 -- ${B}/gen_np2/labels.raw --shape 20 22 24 --dtype uint8)
+set_tests_properties(cli_info_same_counts cli_info_same_counts_raw PROPERTIES FIXTURES_REQUIRED gen_np2
+                     ENVIRONMENT "${SSB_TEST_ENV}")
+
+# The quickstart example (the README's first command) on 1 and 2 ranks.
+ssb_add_cli_test(NAME cli_quickstart_np1 RANKS 1 ARGS run ${CMAKE_SOURCE_DIR}/inputs/quickstart.yaml --set output.dir=qs_np1)
+ssb_add_cli_test(NAME cli_quickstart_np2 RANKS 2 ARGS run ${CMAKE_SOURCE_DIR}/inputs/quickstart.yaml --set output.dir=qs_np2)
+
+# --- bad inputs: each must exit non-zero (no crash, no hang) with a message naming the problem ---
+file(WRITE ${B}/corrupt.tif "II*\\0 this is not really a TIFF file, just garbage bytes after a valid magic number")
+file(WRITE ${B}/short.raw "0123456789012345678901234567890123456789012345678901234567890123456789")
+ssb_add_cli_test(NAME cli_bad_missing_case EXPECT_ERROR "no_such_case.yaml" ARGS run ${B}/no_such_case.yaml)
+ssb_add_cli_test(NAME cli_bad_missing_volume EXPECT_ERROR "does_not_exist.tif"
+                 ARGS run ${CASES}/file.yaml --set volume.file=${B}/does_not_exist.tif)
+ssb_add_cli_test(NAME cli_bad_missing_volume_np2 RANKS 2 EXPECT_ERROR "does_not_exist.tif"
+                 ARGS run ${CASES}/file.yaml --set volume.file=${B}/does_not_exist.tif)
+ssb_add_cli_test(NAME cli_bad_corrupt_tiff EXPECT_ERROR "corrupt.tif"
+                 ARGS run ${CASES}/file.yaml --set volume.file=${B}/corrupt.tif)
+ssb_add_cli_test(NAME cli_bad_info_corrupt_tiff EXPECT_ERROR "corrupt.tif" ARGS info ${B}/corrupt.tif)
+ssb_add_cli_test(NAME cli_bad_h5_no_dataset EXPECT_ERROR "no_such_dataset"
+                 ARGS run ${CASES}/file.yaml --set volume.file=${B}/gen_np2/labels.h5 --set volume.dataset=no_such_dataset)
+ssb_add_cli_test(NAME cli_bad_raw_shape EXPECT_ERROR "short.raw.*(size|bytes)"
+                 ARGS run ${CASES}/file.yaml --set volume.file=${B}/short.raw --set "volume.shape=[2, 5, 5]")
+ssb_add_cli_test(NAME cli_bad_unknown_key EXPECT_ERROR "volume.voxle_size: unknown key"
+                 ARGS run ${CASES}/gen.yaml --set "volume.voxle_size=20 nm")
+ssb_add_cli_test(NAME cli_bad_wrong_type EXPECT_ERROR "volume.generate.shape: expected a list"
+                 ARGS run ${CASES}/gen.yaml --set volume.generate.shape=big)
+ssb_add_cli_test(NAME cli_bad_negative_voxel EXPECT_ERROR "volume.voxel_size: value -20 nm is out of range"
+                 ARGS run ${CASES}/gen.yaml --set "volume.voxel_size=-20 nm")
+ssb_add_cli_test(NAME cli_bad_unknown_unit EXPECT_ERROR "volume.voxel_size: unknown unit"
+                 ARGS run ${CASES}/gen.yaml --set "volume.voxel_size=20 parsec")
+ssb_add_cli_test(NAME cli_bad_unclaimed_label EXPECT_ERROR "no phase claims label 2 \\([0-9]+ voxels\\)"
+                 ARGS run ${CASES}/gen.yaml --set "phases=[{name: pore, label: 0}, {name: LPS, label: 1}]")
+ssb_add_cli_test(NAME cli_bad_unclaimed_label_np2 RANKS 2 EXPECT_ERROR "no phase claims label 2"
+                 ARGS run ${CASES}/gen.yaml --set "phases=[{name: pore, label: 0}, {name: LPS, label: 1}]")
+ssb_add_cli_test(NAME cli_bad_crop_outside EXPECT_ERROR "volume.crop.x: \\[0, 999\\] is outside the volume"
+                 ARGS run ${CASES}/file.yaml --set volume.file=${B}/gen_np2/labels.tif --set "volume.crop={x: [0, 999]}")
+ssb_add_cli_test(NAME cli_bad_yaml_syntax EXPECT_ERROR "YAML syntax error" ARGS run ${CLI}/bad_syntax.yaml)
+ssb_add_cli_test(NAME cli_bad_study_type EXPECT_ERROR "studies\\[0\\].type: unknown study type 'magic'"
+                 ARGS run ${CASES}/gen.yaml --set "studies=[{type: magic}]")
+ssb_add_cli_test(NAME cli_bad_set_syntax EXPECT_ERROR "--set 'oops'" ARGS run ${CASES}/gen.yaml --set oops)
+set_tests_properties(cli_bad_h5_no_dataset cli_bad_crop_outside PROPERTIES FIXTURES_REQUIRED gen_np2)
