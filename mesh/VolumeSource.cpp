@@ -46,8 +46,11 @@ const Schema& volumeSchema() {
     shape.min = 1;
     shape.doc = "Raw files: [nz, ny, nx].";
     sc.add(shape);
-    sc.choice("dtype", "uint8", {"uint8", "uint16", "uint16be", "int16", "int16be", "uint32", "uint32be"},
-              "Raw files: element type (be = big-endian).");
+    const std::vector<std::string> dtypes = {"uint8",   "int8",    "uint16",  "uint16be", "int16",     "int16be",
+                                             "uint32",  "uint32be", "int32",  "int32be",  "uint64",    "uint64be",
+                                             "int64",   "int64be", "float32", "float32be", "float64", "float64be"};
+    sc.choice("dtype", "uint8", dtypes,
+              "Raw files: element type, little-endian unless it ends in `be`; values must be integer labels 0..65535.");
     sc.integer("header_bytes", "0", 0, 1e15, "Raw files: bytes to skip at the start.");
     sc.real("voxel_size", std::nullopt, "m", 0, 1, "Voxel edge length (e.g. '20 nm'). Overrides the file's value.", true)
         .optionalKey("voxel_size");
