@@ -18,6 +18,7 @@ struct VolumeInfo {
   std::array<int64_t, 3> n{0, 0, 0};  // x, y, z
   std::string dtype;                   // "uint8", "uint16", "bool", ...
   std::optional<double> voxelSize;     // [m] if the file stores it (TIFF resolution tags, HDF5 attribute)
+  std::optional<std::array<double, 3>> voxelSpacing;  // [m] x, y, z when stored (ImageJ spacing=)
   std::string format;                  // "tiff", "tiff-folder", "hdf5", "raw"
 };
 
