@@ -362,6 +362,27 @@ void requireSameSize(const std::string& w, const TiffPage& first, const TiffPage
                w, p.name, p.width, p.height, first.name, first.width, first.height);
 }
 
+// ImageJ hyperstacks interleave channels and time frames with the z slices in the page sequence; reading
+// the pages as z would mix them, so only single-channel, single-frame stacks are accepted.
+void requireSingleChannelImageJ(const std::string& w, TIFF* tif) {
+  char* desc = nullptr;
+  if (!TIFFGetField(tif, TIFFTAG_IMAGEDESCRIPTION, &desc) || !desc || std::strncmp(desc, "ImageJ=", 7) != 0)
+    return;
+  std::istringstream is(desc);
+  std::string line;
+  while (std::getline(is, line)) {
+    for (const char* key : {"channels=", "frames="}) {
+      if (line.rfind(key, 0) != 0) continue;
+      const long count = std::strtol(line.c_str() + std::strlen(key), nullptr, 10);
+      if (count > 1)
+        throwInput(
+            "{}: this ImageJ hyperstack has {} {}; a label volume needs one channel and one frame (save "
+            "a single channel/frame as its own stack)",
+            w, count, std::string(key, std::strlen(key) - 1));
+    }
+  }
+}
+
 // A damaged header can claim an image far larger than the file could encode; callers would allocate that
 // many voxels before decoding fails. No TIFF codec reaches 1e5:1 on real data (deflate's limit is ~1032:1),
 // so a larger ratio means the dimensions are corrupt.
@@ -398,7 +419,10 @@ std::unique_ptr<VolumeReader> openTiffFile(const VolumeFileSpec& spec) {
   for (;;) {
     pages.push_back(describePage(h, w, fmt::format("page {}", pages.size())));
     pages.back().file = spec.path;
-    if (pages.size() == 1) info = infoFrom(pages, h.get(), "tiff");
+    if (pages.size() == 1) {
+      info = infoFrom(pages, h.get(), "tiff");
+      requireSingleChannelImageJ(w, h.get());
+    }
     requireSameSize(w, pages.front(), pages.back());
     h.clearError();
     if (!TIFFReadDirectory(h.get())) {

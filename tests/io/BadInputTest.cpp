@@ -155,6 +155,17 @@ TEST(VolumeBadInput, RgbTiff) {
   expectInputError([&] { open(dir / "rgb.tif"); }, {"rgb.tif", "3 samples per pixel"});
 }
 
+TEST(VolumeBadInput, ImageJHyperstackWithChannels) {
+  ScratchDir dir;
+  TiffOptions o;
+  o.description = "ImageJ=1.53t\nimages=4\nchannels=2\nslices=2\nhyperstack=true\n";
+  writeTiffDirect(dir / "hyper.tif", {4, 3, 4}, std::vector<double>(48, 1.0), o);
+  expectInputError([&] { open(dir / "hyper.tif"); }, {"hyper.tif", "2 channels"});
+  o.description = "ImageJ=1.53t\nimages=4\nslices=4\nframes=1\n";  // one frame: a plain stack
+  writeTiffDirect(dir / "stack.tif", {4, 3, 4}, std::vector<double>(48, 1.0), o);
+  EXPECT_EQ(open(dir / "stack.tif")->info().n[2], 4);
+}
+
 TEST(VolumeBadInput, TiffValuesThatAreNotLabels) {
   ScratchDir dir;
   const std::array<int64_t, 3> n{5, 4, 3};
