@@ -84,7 +84,7 @@ const Schema& volumeSchema() {
 
 namespace {
 
-std::array<double, 3> spacingFrom(const Params& volume, std::optional<double> fromFile) {
+std::array<double, 3> spacingFrom(const Params& volume, std::optional<std::array<double, 3>> fromFile) {
   if (volume.has("spacing") && volume.has("voxel_size"))
     throwInput("{}: give either voxel_size or spacing, not both", volume.path());
   if (volume.has("spacing")) {
@@ -96,7 +96,7 @@ std::array<double, 3> spacingFrom(const Params& volume, std::optional<double> fr
     double h = volume.real("voxel_size");
     return {h, h, h};
   }
-  if (fromFile) return {*fromFile, *fromFile, *fromFile};
+  if (fromFile) return *fromFile;
   throwInput("{}: the file stores no voxel size; add `voxel_size:` (e.g. voxel_size: 20 nm)", volume.keyPath("voxel_size"));
 }
 
@@ -107,7 +107,7 @@ Volume loadVolume(MPI_Comm comm, const Params& volume) {
   if (hasFile == hasGen) throwInput("{}: give exactly one of `file` or `generate`", volume.path());
   if (hasGen) {
     if (volume.has("crop")) throwInput("{}: crop applies to files only", volume.keyPath("crop"));
-    auto sp = spacingFrom(volume, 1e-6);
+    auto sp = spacingFrom(volume, std::array<double, 3>{1e-6, 1e-6, 1e-6});
     Volume v = generateVolume(comm, volume.section("generate"), sp[0]);
     if (volume.has("spacing")) {
       VoxelGrid g = v.grid->geometry();
@@ -142,11 +142,16 @@ Volume loadVolume(MPI_Comm comm, const Params& volume) {
   }
   rethrowCollective(comm, err);
   MPI_Bcast(info.n.data(), 3, MPI_INT64_T, 0, comm);
-  int hasSize = info.voxelSize.has_value();
-  double size = info.voxelSize.value_or(0.0);
-  MPI_Bcast(&hasSize, 1, MPI_INT, 0, comm);
-  MPI_Bcast(&size, 1, MPI_DOUBLE, 0, comm);
-  if (hasSize) info.voxelSize = size;
+  // The file's voxel size: per-axis spacing if the reader found one (ImageJ z spacing), else isotropic.
+  std::array<double, 3> fileSpacing{0, 0, 0};
+  if (info.voxelSpacing) {
+    fileSpacing = *info.voxelSpacing;
+  } else if (info.voxelSize) {
+    fileSpacing = {*info.voxelSize, *info.voxelSize, *info.voxelSize};
+  }
+  MPI_Bcast(fileSpacing.data(), 3, MPI_DOUBLE, 0, comm);
+  std::optional<std::array<double, 3>> fromFile;
+  if (fileSpacing[0] > 0) fromFile = fileSpacing;
 
   Box3 crop{{0, 0, 0}, info.n};
   if (volume.has("crop")) {
@@ -164,7 +169,7 @@ Volume loadVolume(MPI_Comm comm, const Params& volume) {
   }
   VoxelGrid g;
   g.n = crop.size;
-  g.spacing = spacingFrom(volume, info.voxelSize);
+  g.spacing = spacingFrom(volume, fromFile);
   Volume v;
   v.grid = std::make_unique<StructuredGrid>(comm, g);
   v.source = spec.path.string();

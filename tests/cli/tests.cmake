@@ -63,3 +63,7 @@ ssb_add_cli_test(NAME cli_bad_study_type EXPECT_ERROR "studies\\[0\\].type: unkn
                  ARGS run ${CASES}/gen.yaml --set "studies=[{type: magic}]")
 ssb_add_cli_test(NAME cli_bad_set_syntax EXPECT_ERROR "--set 'oops'" ARGS run ${CASES}/gen.yaml --set oops)
 set_tests_properties(cli_bad_h5_no_dataset cli_bad_crop_outside PROPERTIES FIXTURES_REQUIRED gen_np2)
+set_tests_properties(cli_quickstart_np1 PROPERTIES FIXTURES_SETUP qs_np1)
+set_tests_properties(cli_quickstart_np2 PROPERTIES FIXTURES_SETUP qs_np2)
+ssb_add_gtest(NAME cli_results_compare SOURCES ${CLI}/ResultsCompare.cpp RANKS 1 LIBS ssb_core)
+set_tests_properties(cli_results_compare_np1 PROPERTIES FIXTURES_REQUIRED "qs_np1;qs_np2")
