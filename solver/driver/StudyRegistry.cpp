@@ -42,9 +42,13 @@ std::string morphologySummary(const Json& r) {
   if (r.contains("geodesic"))
     for (const auto& [ph, g] : r["geodesic"].items())
       for (const auto& [dir, d] : g.items())
-        if (d.is_object() && d.contains("mean"))
-          out += fmt::format("  geometric tortuosity {} along {}: mean {} (min {}, max {})\n", ph, dir, num(d["mean"]),
-                             num(d.value("min", Json())), num(d.value("max", Json())));
+        if (d.is_object() && d.contains("mean")) {
+          if (d["mean"].is_null())
+            out += fmt::format("  geometric tortuosity {} along {}: no path between the faces\n", ph, dir);
+          else
+            out += fmt::format("  geometric tortuosity {} along {}: mean {} (min {}, max {})\n", ph, dir,
+                               num(d["mean"]), num(d.value("min", Json())), num(d.value("max", Json())));
+        }
   if (r.contains("local_thickness"))
     for (const auto& [ph, t] : r["local_thickness"].items())
       if (t.is_object() && t.contains("mean"))
