@@ -1,0 +1,334 @@
+// The morphology study on analytic shapes, every metric against its exact value (derivations inline):
+// spheres, cylinders, slabs, layers, a tilted plane, straight and zig-zag channels, two touching spheres,
+// a hollow particle. Volumes are built from global label functions, so the expected values cannot depend on
+// the rank count; the tests run on 1 and 2 ranks.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "postprocess/SurfaceArea.hpp"
+#include "tests/morphology/MorphTestUtil.hpp"
+
+namespace ssb {
+namespace {
+
+using test::num;
+
+constexpr uint16_t kPore = 0, kLps = 1, kNmc = 2;
+
+// Lattice points with |p|^2 <= r2 (counted here by enumeration, independently of the code under test).
+int64_t latticeBall(int64_t r2) {
+  int64_t m = static_cast<int64_t>(std::sqrt(static_cast<double>(r2))) + 1, c = 0;
+  for (int64_t x = -m; x <= m; ++x)
+    for (int64_t y = -m; y <= m; ++y)
+      for (int64_t z = -m; z <= m; ++z) c += x * x + y * y + z * z <= r2;
+  return c;
+}
+
+double sq(double x) { return x * x; }
+
+TEST(MorphShapes, SphereVolumeSurfaceThickness) {
+  // NMC ball of radius 10 centred on voxel (15,15,15) in LPS, 32^3 voxels of 0.5 um.
+  const double h = 0.5e-6;
+  Volume v = test::makeVolume(PETSC_COMM_WORLD, {32, 32, 32}, [](int64_t i, int64_t j, int64_t k) {
+    return sq(i - 15) + sq(j - 15) + sq(k - 15) <= 100 ? kNmc : kLps;
+  }, {h, h, h});
+  PhaseMap pm = test::composite();
+  Json r = test::runStudy(v, pm, "{type: morphology, name: sphere, metrics: [volume_fractions, surface_area, "
+                                 "local_thickness, connectivity], local_thickness: {phases: [NMC]}}");
+  const double N = 32.0 * 32 * 32;
+  const int64_t ball = latticeBall(100);
+  EXPECT_DOUBLE_EQ(num(r["volume_fractions"]["NMC"]), ball / N);
+  EXPECT_DOUBLE_EQ(num(r["volume_fractions"]["LPS"]), 1 - ball / N);
+  EXPECT_DOUBLE_EQ(num(r["volume_fractions"]["pore"]), 0.0);
+  // Surface: 4 pi R^2 per total volume, within 3 % (the bound; Crofton on a digitised ball of
+  // radius 10 is within ~0.5 %).
+  const double exact = 4 * M_PI * sq(10 * h) / (N * h * h * h);
+  EXPECT_NEAR(num(r["surface_area"]["per_volume"]["NMC"]) / exact, 1.0, 0.03);
+  EXPECT_NEAR(num(r["surface_area"]["interfaces"]["LPS|NMC"]) / exact, 1.0, 0.03);
+  EXPECT_DOUBLE_EQ(num(r["surface_area"]["per_volume"]["LPS"]), num(r["surface_area"]["per_volume"]["NMC"]));
+  // Local thickness: the largest inscribed ball is centred on (15,15,15); its squared radius is the
+  // smallest |p|^2 > 100 on the lattice, 101 = 10^2 + 1^2, and it holds every voxel of the ball, so the
+  // thickness is 2 sqrt(101) - 1 voxels everywhere: within one voxel of 2R = 20.
+  const Json& lt = r["local_thickness"]["NMC"];
+  EXPECT_NEAR(num(lt["mean"]), (2 * std::sqrt(101.0) - 1) * h, 1e-12 * h);
+  EXPECT_NEAR(num(lt["min"]), num(lt["max"]), 1e-12 * h);
+  EXPECT_LE(std::abs(num(lt["mean"]) - 20 * h), h);
+  EXPECT_NEAR(num(lt["std"]), 0.0, 1e-12 * h);
+  // One cluster that touches no domain face.
+  EXPECT_EQ(r["connectivity"]["NMC"]["clusters"].get<int64_t>(), 1);
+  EXPECT_EQ(r["connectivity"]["NMC"]["isolated_clusters"].get<int64_t>(), 1);
+  EXPECT_DOUBLE_EQ(num(r["connectivity"]["NMC"]["largest_cluster_fraction"]), 1.0);
+  EXPECT_FALSE(r["connectivity"]["NMC"]["percolates"]["z"].get<bool>());
+  EXPECT_TRUE(r["connectivity"]["LPS"]["percolates"]["x"].get<bool>());
+  EXPECT_EQ(r["units"]["local_thickness"], "m");
+}
+
+TEST(MorphShapes, OffCentreSphereSurface) {
+  // Radius 12.3 about a point off the lattice: 4 pi R^2 within 3 %, for both direction sets (13 directions
+  // are exact on average over orientations, so a sphere is fine with them too).
+  for (const char* dirs : {"49", "13"}) {
+    Volume v = test::makeVolume(PETSC_COMM_WORLD, {34, 33, 32}, [](int64_t i, int64_t j, int64_t k) {
+      return sq(i - 16.2) + sq(j - 15.7) + sq(k - 16.4) <= sq(12.3) ? kNmc : kLps;
+    });
+    PhaseMap pm = test::composite();
+    Json r = test::runStudy(v, pm, fmt::format("{{type: morphology, name: sph2, metrics: [surface_area], "
+                                               "surface_directions: {}}}", dirs));
+    const double exact = 4 * M_PI * sq(12.3) / (34.0 * 33 * 32);
+    EXPECT_NEAR(num(r["surface_area"]["per_volume"]["NMC"]) / exact, 1.0, 0.03) << dirs;
+  }
+}
+
+TEST(MorphShapes, TiltedPlaneSurface) {
+  // NMC below the plane z = 14 + 0.3 x + 0.2 y (inside the box for every x, y), LPS above: the interface is
+  // 48 x 48 voxels projected, area 48^2 sqrt(1 + 0.3^2 + 0.2^2).
+  Volume v = test::makeVolume(PETSC_COMM_WORLD, {48, 48, 40}, [](int64_t i, int64_t j, int64_t k) {
+    return (k + 0.5) < 14 + 0.3 * (i + 0.5) + 0.2 * (j + 0.5) ? kNmc : kLps;
+  });
+  PhaseMap pm = test::composite();
+  Json r = test::runStudy(v, pm, "{type: morphology, name: plane, metrics: [surface_area]}");
+  const double exact = 48.0 * 48 * std::sqrt(1 + 0.09 + 0.04) / (48.0 * 48 * 40);
+  EXPECT_NEAR(num(r["surface_area"]["interfaces"]["LPS|NMC"]) / exact, 1.0, 0.03);
+}
+
+TEST(MorphShapes, LayersCoverageSlicesRev) {
+  // z layers: pore [0, 8), NMC [8, 20), LPS [20, 32) in 24 x 20 x 32. NMC has two interfaces of 24 x 20,
+  // one with each neighbour, both normal to z: coverage by electrolyte is exactly 1/2, and each area is the
+  // exact area times the Crofton factor of an axis-normal plane, 2 sum_d w_d |u_d . e_z|.
+  Volume v = test::makeVolume(PETSC_COMM_WORLD, {24, 20, 32}, [](int64_t, int64_t, int64_t k) {
+    return k < 8 ? kPore : k < 20 ? kNmc : kLps;
+  });
+  PhaseMap pm = test::composite();
+  Json r = test::runStudy(v, pm, "{type: morphology, name: layers, metrics: [surface_area, coverage, "
+                                 "slice_profiles, rev, volume_fractions]}");
+  double factor = 0;
+  for (const auto& d : croftonDirections(49, {1, 1, 1})) factor += 2 * d.weight * std::abs(d.d[2]) / d.length;
+  const double V = 24.0 * 20 * 32, A = 24.0 * 20;
+  EXPECT_NEAR(num(r["surface_area"]["interfaces"]["pore|NMC"]), A * factor / V, 1e-12);
+  EXPECT_NEAR(num(r["surface_area"]["interfaces"]["LPS|NMC"]), A * factor / V, 1e-12);
+  EXPECT_NEAR(num(r["surface_area"]["interfaces"]["pore|LPS"]), 0.0, 1e-15);
+  EXPECT_NEAR(num(r["surface_area"]["interfaces"]["pore|NMC"]) / (A / V), 1.0, 0.03);
+  EXPECT_NEAR(num(r["coverage"]["NMC"]["electrolyte_fraction"]), 0.5, 1e-12);
+  EXPECT_NEAR(num(r["coverage"]["NMC"]["pore_fraction"]), 0.5, 1e-12);
+  // Slice profiles: along z each slice is all one phase (fraction 0 or 1): std = sqrt(f (1 - f)); along x
+  // every slice has the volume fraction: std 0.
+  const double f = 12.0 / 32;
+  EXPECT_NEAR(num(r["slice_profiles"]["NMC"]["z"]["mean"]), f, 1e-14);
+  EXPECT_NEAR(num(r["slice_profiles"]["NMC"]["z"]["std"]), std::sqrt(f * (1 - f)), 1e-14);
+  EXPECT_NEAR(num(r["slice_profiles"]["NMC"]["x"]["std"]), 0.0, 1e-14);
+  EXPECT_NEAR(num(r["slice_profiles"]["NMC"]["x"]["min"]), f, 1e-14);
+  // REV about the centre voxel (12, 10, 16): the cube of edge 2s spans z in [16 - s, 16 + s). NMC = z < 20:
+  // for s <= 4 all of it is NMC-free? no: z < 20 and z >= 16 - s -> NMC slices 16 - s .. 19 = min(s, 4) + s
+  // slices out of 2s... computed here directly from the layer bounds, for every s up to 10.
+  const int smax = 10;  // min over axes of min(mid, n - mid): x 12, y 10, z 16
+  EXPECT_EQ(r["rev"]["NMC"]["largest_cube_edge_voxels"].get<int64_t>(), 2 * smax);
+  auto nmcFrac = [](int s) {
+    int nmc = 0;
+    for (int z = 16 - s; z < 16 + s; ++z) nmc += z >= 8 && z < 20;
+    return nmc / (2.0 * s);
+  };
+  EXPECT_NEAR(num(r["rev"]["NMC"]["largest_cube_value"]), nmcFrac(smax), 1e-14);
+  // Smallest edge from which every larger cube stays within 5 % of 12/32.
+  int first = -1;
+  for (int s = smax; s >= 1; --s) {
+    if (std::abs(nmcFrac(s) - f) > 0.05 * f) break;
+    first = s;
+  }
+  if (first < 0)
+    EXPECT_TRUE(r["rev"]["NMC"]["rev_edge_voxels"].is_null());
+  else
+    EXPECT_EQ(r["rev"]["NMC"]["rev_edge_voxels"].get<int64_t>(), 2 * first);
+  // Files: the CSV of the REV curve has one row per s.
+  std::ifstream csv(test::outDir("t") / r["rev"]["csv"].get<std::string>());
+  int lines = 0;
+  for (std::string l; std::getline(csv, l);) ++lines;
+  EXPECT_EQ(lines, 1 + smax);
+}
+
+TEST(MorphShapes, AlternatingLayersRevIsTwoVoxels) {
+  // x even: LPS, x odd: pore. Every centred cube has an even edge, hence exactly half of each: REV = 2.
+  Volume v = test::makeVolume(PETSC_COMM_WORLD, {24, 22, 26},
+                              [](int64_t i, int64_t, int64_t) { return i % 2 == 0 ? kLps : kPore; });
+  PhaseMap pm = test::composite();
+  Json r = test::runStudy(v, pm, "{type: morphology, name: alt, metrics: [rev]}");
+  EXPECT_EQ(r["rev"]["LPS"]["rev_edge_voxels"].get<int64_t>(), 2);
+  EXPECT_EQ(r["rev"]["pore"]["rev_edge_voxels"].get<int64_t>(), 2);
+  EXPECT_TRUE(r["rev"]["NMC"]["rev_edge_voxels"].is_null());
+}
+
+TEST(MorphShapes, SlabAndCylinderThickness) {
+  // LPS slab of t voxels across z in NMC, 20 x 18 x 30; open border. Odd t: the centre voxel sees the
+  // background at (t + 1) / 2, diameter t + 1 - 1 = t exactly; even t: two centre voxels at t / 2,
+  // diameter t - 1.
+  for (int t : {7, 8}) {
+    Volume v = test::makeVolume(PETSC_COMM_WORLD, {20, 18, 30},
+                                [t](int64_t, int64_t, int64_t k) { return k >= 10 && k < 10 + t ? kLps : kNmc; });
+    PhaseMap pm = test::composite();
+    Json r = test::runStudy(v, pm, "{type: morphology, name: slab, metrics: [local_thickness], "
+                                   "local_thickness: {phases: [LPS]}}");
+    const double expect = t % 2 ? t : t - 1;
+    EXPECT_DOUBLE_EQ(num(r["local_thickness"]["LPS"]["min"]), expect);
+    EXPECT_DOUBLE_EQ(num(r["local_thickness"]["LPS"]["max"]), expect);
+    EXPECT_LE(std::abs(num(r["local_thickness"]["LPS"]["mean"]) - t), 1.0);
+  }
+  // Cylinder of radius 8 along x about (y, z) = (12, 12): the largest squared radius on its axis is the
+  // smallest sum of two squares > 64, 65 = 8^2 + 1^2; the ball holds the whole cross-section, so every
+  // voxel has 2 sqrt(65) - 1, within one voxel of 16. Closed border: the cylinder's axis runs into the x
+  // faces, where the outside now limits the balls (thinner ends), so only the open border is uniform.
+  Volume v = test::makeVolume(PETSC_COMM_WORLD, {30, 25, 25}, [](int64_t, int64_t j, int64_t k) {
+    return sq(j - 12) + sq(k - 12) <= 64 ? kLps : kNmc;
+  });
+  PhaseMap pm = test::composite();
+  Json r = test::runStudy(v, pm, "{type: morphology, name: cyl, metrics: [local_thickness], "
+                                 "local_thickness: {phases: [LPS]}}");
+  EXPECT_NEAR(num(r["local_thickness"]["LPS"]["min"]), 2 * std::sqrt(65.0) - 1, 1e-12);
+  EXPECT_NEAR(num(r["local_thickness"]["LPS"]["max"]), 2 * std::sqrt(65.0) - 1, 1e-12);
+  EXPECT_LE(std::abs(num(r["local_thickness"]["LPS"]["mean"]) - 16), 1.0);
+  Json rc = test::runStudy(v, pm, "{type: morphology, name: cylc, metrics: [local_thickness], "
+                                  "local_thickness: {phases: [LPS], border: closed}}");
+  EXPECT_LT(num(rc["local_thickness"]["LPS"]["min"]), num(r["local_thickness"]["LPS"]["min"]));
+  EXPECT_NEAR(num(rc["local_thickness"]["LPS"]["max"]), 2 * std::sqrt(65.0) - 1, 1e-12);
+}
+
+TEST(MorphShapes, StraightAndZigZagChannels) {
+  const double h = 0.5e-6;
+  // Straight 3 x 3 LPS channel along z through NMC: every path is straight, tortuosity exactly 1.
+  {
+    Volume v = test::makeVolume(PETSC_COMM_WORLD, {12, 12, 20}, [](int64_t i, int64_t j, int64_t) {
+      return i >= 4 && i < 7 && j >= 5 && j < 8 ? kLps : kNmc;
+    }, {h, h, h});
+    PhaseMap pm = test::composite();
+    for (const char* nb : {"6", "26"}) {
+      Json r = test::runStudy(v, pm, fmt::format("{{type: morphology, name: straight, metrics: [geodesic], "
+                                                 "geodesic: {{phases: [LPS], neighbourhood: {}}}}}", nb));
+      const Json& z = r["geodesic"]["LPS"]["z"];
+      EXPECT_EQ(num(z["mean"]), 1.0) << nb;
+      EXPECT_EQ(num(z["min"]), 1.0) << nb;
+      EXPECT_EQ(num(z["max"]), 1.0) << nb;
+      EXPECT_EQ(z["reached"].get<int64_t>(), 9);
+      EXPECT_NEAR(num(z["min_length"]), 20 * h, 1e-18);
+      EXPECT_FALSE(r["geodesic"]["LPS"]["x"]["percolates"].get<bool>());
+      EXPECT_TRUE(r["geodesic"]["LPS"]["x"]["mean"].is_null());
+    }
+  }
+  // Zig-zag: a one-voxel channel at y = 1: up z at x = 2 (z 0..9), across to x = 16 at z = 9, up at x = 16
+  // (z 9..19), back to x = 2 at z = 19, up at x = 2 (z 19..29). 10 + 14 + 10 + 14 + 10 = 58 voxels, 57
+  // steps; with the half voxels at both faces the 6-neighbour path is 58 voxels long over a thickness of
+  // 30. 26 neighbours cut each of the 4 corners by a diagonal step: 2 - sqrt(2) shorter per corner.
+  auto zig = [](int64_t i, int64_t j, int64_t k) -> uint16_t {
+    if (j != 1) return kNmc;
+    bool on = (i == 2 && k <= 9) || (k == 9 && i >= 2 && i <= 16) || (i == 16 && k >= 9 && k <= 19) ||
+              (k == 19 && i >= 2 && i <= 16) || (i == 2 && k >= 19);
+    return on ? kLps : kNmc;
+  };
+  Volume v = test::makeVolume(PETSC_COMM_WORLD, {20, 3, 30}, zig, {h, h, h});
+  PhaseMap pm = test::composite();
+  Json r6 = test::runStudy(v, pm, "{type: morphology, name: zig6, metrics: [geodesic], "
+                                  "geodesic: {phases: [LPS], directions: [z]}}");
+  const Json& z6 = r6["geodesic"]["LPS"]["z"];
+  EXPECT_NEAR(num(z6["mean"]), 58.0 / 30, 1e-13);
+  EXPECT_NEAR(num(z6["max_length"]), 58 * h, 1e-13 * h);
+  EXPECT_EQ(z6["reached"].get<int64_t>(), 1);
+  Json r26 = test::runStudy(v, pm, "{type: morphology, name: zig26, metrics: [geodesic], "
+                                   "geodesic: {phases: [LPS], directions: [z], neighbourhood: 26}}");
+  EXPECT_NEAR(num(r26["geodesic"]["LPS"]["z"]["mean"]), (58 - 4 * (2 - std::sqrt(2.0))) / 30, 1e-13);
+  // From the + face the path is the same, reversed.
+  Json rp = test::runStudy(v, pm, "{type: morphology, name: zigp, metrics: [geodesic], "
+                                  "geodesic: {phases: [LPS], directions: [z], inlet: plus}}");
+  EXPECT_NEAR(num(rp["geodesic"]["LPS"]["z"]["mean"]), 58.0 / 30, 1e-13);
+}
+
+TEST(MorphShapes, TwoSpheresConnectivityAndPoreSizes) {
+  // Two pore balls of radius 6 (|p - c|^2 <= 36) in LPS, 33 x 21 x 21. Centres 12 apart along x share the
+  // voxel midway: one cluster of 2 N(36) - 1 voxels whose Feret diameter is 12 + 2 * 6 = 24 (along x, one
+  // of the caliper directions). Centres 14 apart leave a gap: two clusters of N(36), Feret 12 each.
+  const double h = 1e-6;
+  const int64_t ball = latticeBall(36);
+  for (int gap : {12, 14}) {
+    Volume v = test::makeVolume(PETSC_COMM_WORLD, {33, 21, 21}, [gap](int64_t i, int64_t j, int64_t k) {
+      bool a = sq(i - 9) + sq(j - 10) + sq(k - 10) <= 36, b = sq(i - 9 - gap) + sq(j - 10) + sq(k - 10) <= 36;
+      return a || b ? kPore : kLps;
+    }, {h, h, h});
+    PhaseMap pm = test::composite();
+    Json r = test::runStudy(v, pm, "{type: morphology, name: spheres, metrics: [connectivity, "
+                                   "pore_size_distribution, volume_fractions], connected_to: {LPS: z-}}");
+    const Json& c = r["connectivity"]["pore"];
+    const Json& p = r["pore_size_distribution"]["pore"];
+    const double N = 33.0 * 21 * 21;
+    if (gap == 12) {
+      EXPECT_EQ(c["clusters"].get<int64_t>(), 1);
+      EXPECT_DOUBLE_EQ(num(c["largest_cluster_fraction"]), 1.0);
+      EXPECT_DOUBLE_EQ(num(r["volume_fractions"]["pore"]), (2 * ball - 1) / N);
+      EXPECT_EQ(p["count"].get<int64_t>(), 1);
+      EXPECT_NEAR(num(p["max_feret"]), 24 * h, 1e-12 * h);
+      EXPECT_NEAR(num(p["mean_equivalent_diameter"]), std::cbrt(6.0 * (2 * ball - 1) / M_PI) * h, 1e-12 * h);
+    } else {
+      EXPECT_EQ(c["clusters"].get<int64_t>(), 2);
+      EXPECT_EQ(c["isolated_clusters"].get<int64_t>(), 2);
+      EXPECT_DOUBLE_EQ(num(c["largest_cluster_fraction"]), 0.5);
+      EXPECT_EQ(p["count"].get<int64_t>(), 2);
+      EXPECT_NEAR(num(p["max_feret"]), 12 * h, 1e-12 * h);
+      EXPECT_NEAR(num(p["d50"]), std::cbrt(6.0 * ball / M_PI) * h, 1e-12 * h);
+      EXPECT_DOUBLE_EQ(num(p["largest_pore_share"]), 0.5);
+    }
+    EXPECT_DOUBLE_EQ(num(c["isolated_fraction"]), 1.0);
+    EXPECT_FALSE(c["percolates"]["x"].get<bool>());
+    EXPECT_DOUBLE_EQ(num(r["connectivity"]["LPS"]["connected_to"]["fraction"]), 1.0);
+    EXPECT_EQ(r["connectivity"]["LPS"]["connected_to"]["face"], "z-");
+    EXPECT_DOUBLE_EQ(num(r["connectivity"]["LPS"]["through_fraction"]["y"]), 1.0);
+  }
+}
+
+TEST(MorphShapes, ThroughFractionAndFaceConnection) {
+  // NMC: a column through z (3 x 3 x 24 = 216 voxels) plus a detached block touching only the z- face
+  // (4 x 4 x 5 = 80 voxels) and an isolated cube (2 x 2 x 2 = 8) in the middle.
+  Volume v = test::makeVolume(PETSC_COMM_WORLD, {16, 16, 24}, [](int64_t i, int64_t j, int64_t k) {
+    bool column = i >= 2 && i < 5 && j >= 2 && j < 5;
+    bool block = i >= 9 && i < 13 && j >= 9 && j < 13 && k < 5;
+    bool cube = i >= 10 && i < 12 && j >= 3 && j < 5 && k >= 11 && k < 13;
+    return column || block || cube ? kNmc : kLps;
+  });
+  PhaseMap pm = test::composite();
+  Json r = test::runStudy(v, pm, "{type: morphology, name: through, metrics: [connectivity], "
+                                 "connected_to: {NMC: z-}, directions: [z, x]}");
+  const Json& c = r["connectivity"]["NMC"];
+  EXPECT_EQ(c["voxels"].get<int64_t>(), 304);
+  EXPECT_EQ(c["clusters"].get<int64_t>(), 3);
+  EXPECT_EQ(c["isolated_clusters"].get<int64_t>(), 1);
+  EXPECT_DOUBLE_EQ(num(c["through_fraction"]["z"]), 216.0 / 304);
+  EXPECT_DOUBLE_EQ(num(c["through_fraction"]["x"]), 0.0);
+  EXPECT_TRUE(c["percolates"]["z"].get<bool>());
+  EXPECT_FALSE(c["percolates"]["x"].get<bool>());
+  EXPECT_DOUBLE_EQ(num(c["connected_to"]["fraction"]), 296.0 / 304);
+  EXPECT_DOUBLE_EQ(num(c["largest_cluster_fraction"]), 216.0 / 304);
+  EXPECT_DOUBLE_EQ(num(c["isolated_fraction"]), 8.0 / 304);
+  EXPECT_FALSE(c["through_fraction"].contains("y"));
+}
+
+TEST(MorphShapes, HollowParticleInnerPorosity) {
+  // NMC ball |p - c|^2 <= 81 about (15,15,15) with a pore hole |p - c|^2 <= 9 and an LPS pocket
+  // |p - (15,15,21)|^2 <= 2 (19 voxels, |p - c|^2 from 25 to 50; their face neighbours outside the pocket
+  // lie between 16 and 65: NMC, so the pocket is sealed off from the hole and from the matrix); LPS matrix
+  // around it; a pore layer z < 3 touching the domain face (30 x 30 x 3 voxels).
+  auto f = [](int64_t i, int64_t j, int64_t k) -> uint16_t {
+    double r2 = sq(i - 15) + sq(j - 15) + sq(k - 15);
+    if (k < 3) return kPore;
+    if (r2 <= 9) return kPore;
+    if (sq(i - 15) + sq(j - 15) + sq(k - 21) <= 2) return kLps;
+    if (r2 <= 81) return kNmc;
+    return kLps;
+  };
+  Volume v = test::makeVolume(PETSC_COMM_WORLD, {30, 30, 30}, f);
+  PhaseMap pm = test::composite();
+  Json r = test::runStudy(v, pm, "{type: morphology, name: hollow, metrics: [inner_porosity]}");
+  const Json& e = r["inner_porosity"]["NMC"];
+  const int64_t hole = latticeBall(9);
+  EXPECT_EQ(e["inner_pore_voxels"].get<int64_t>(), hole);
+  EXPECT_EQ(e["enclosed_regions"].get<int64_t>(), 2);
+  EXPECT_DOUBLE_EQ(num(e["share_of_porosity"]), static_cast<double>(hole) / (hole + 30 * 30 * 3));
+  EXPECT_DOUBLE_EQ(num(e["enclosed_volume_fraction"]), (hole + 19.0) / (30.0 * 30 * 30));
+}
+
+}  // namespace
+}  // namespace ssb

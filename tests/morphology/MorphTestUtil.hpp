@@ -1,0 +1,98 @@
+#pragma once
+// Helpers for the morphology tests: volumes built from a global label function (the answer cannot depend
+// on the rank count), running the study from a YAML string, and brute-force references.
+#include <mpi.h>
+#include <yaml-cpp/yaml.h>
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mesh/PhaseMap.hpp"
+#include "mesh/StudyContext.hpp"
+#include "mesh/Volume.hpp"
+#include "postprocess/Morphology.hpp"
+
+namespace ssb::test {
+
+using LabelFn = std::function<uint16_t(int64_t i, int64_t j, int64_t k)>;
+
+inline Volume makeVolume(MPI_Comm comm, std::array<int64_t, 3> n, const LabelFn& f,
+                         std::array<double, 3> spacing = {1.0, 1.0, 1.0}) {
+  VoxelGrid g;
+  g.n = n;
+  g.spacing = spacing;
+  Volume v;
+  v.grid = std::make_unique<StructuredGrid>(comm, g);
+  v.source = "test";
+  const Box3& b = v.grid->owned();
+  v.labels.assign(static_cast<size_t>(b.voxels()), 0);
+  for (int64_t k = b.lo[2]; k < b.lo[2] + b.size[2]; ++k)
+    for (int64_t j = b.lo[1]; j < b.lo[1] + b.size[1]; ++j)
+      for (int64_t i = b.lo[0]; i < b.lo[0] + b.size[0]; ++i)
+        v.labels[static_cast<size_t>(v.grid->localIndex(i, j, k))] = f(i, j, k);
+  return v;
+}
+
+// Owned mask (grid.localIndex order) of a global predicate.
+inline std::vector<uint8_t> ownedMask(const StructuredGrid& grid, const std::function<bool(int64_t, int64_t, int64_t)>& f) {
+  const Box3& b = grid.owned();
+  std::vector<uint8_t> m(static_cast<size_t>(b.voxels()));
+  for (int64_t k = b.lo[2]; k < b.lo[2] + b.size[2]; ++k)
+    for (int64_t j = b.lo[1]; j < b.lo[1] + b.size[1]; ++j)
+      for (int64_t i = b.lo[0]; i < b.lo[0] + b.size[0]; ++i) m[grid.localIndex(i, j, k)] = f(i, j, k) ? 1 : 0;
+  return m;
+}
+
+// Call f(i, j, k, localIndex) for every owned voxel.
+template <typename F>
+void forOwned(const StructuredGrid& grid, F&& f) {
+  const Box3& b = grid.owned();
+  for (int64_t k = b.lo[2]; k < b.lo[2] + b.size[2]; ++k)
+    for (int64_t j = b.lo[1]; j < b.lo[1] + b.size[1]; ++j)
+      for (int64_t i = b.lo[0]; i < b.lo[0] + b.size[0]; ++i) f(i, j, k, grid.localIndex(i, j, k));
+}
+
+// pore (0), LPS electrolyte (1), NMC active (2).
+inline PhaseMap composite() {
+  PhaseMap pm;
+  pm.add(Phase{"pore", PhaseRole::Pore, {0}});
+  pm.add(Phase{"LPS", PhaseRole::Electrolyte, {1}});
+  pm.add(Phase{"NMC", PhaseRole::Active, {2}});
+  return pm;
+}
+
+inline std::filesystem::path outDir(const std::string& tag) {
+  int size = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  std::filesystem::path d = std::filesystem::current_path() / ("morph_out_" + tag + "_np" + std::to_string(size));
+  std::filesystem::create_directories(d);
+  return d;
+}
+
+inline Json runStudy(const Volume& v, const PhaseMap& pm, const std::string& yaml, const std::string& tag = "t",
+                     FieldWriter* fields = nullptr) {
+  YAML::Node node = YAML::Load(yaml);
+  Params p(node, morphologySchema(), "studies[0]");
+  StudyContext ctx{v, pm, fields, outDir(tag), p.text("name")};
+  return runMorphology(ctx, p);
+}
+
+inline double num(const Json& j) { return j.get<double>(); }
+
+inline uint64_t mix64(uint64_t z) {
+  z += 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+inline double uniform01(uint64_t seed, uint64_t counter) {
+  return static_cast<double>(mix64(seed * 0x2545F4914F6CDD1Dull + counter) >> 11) * 0x1.0p-53;
+}
+
+}  // namespace ssb::test
