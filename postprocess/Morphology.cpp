@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <map>
 #include <set>
@@ -158,26 +159,36 @@ void onRank0(MPI_Comm comm, F&& f) {
   rethrowCollective(comm, err);
 }
 
-struct Histogram {
-  double width = 0;
-  std::vector<int64_t> counts;
-};
-
-// Collective. Histogram over [0, global max] of the values where mask != 0.
-Histogram histogram(MPI_Comm comm, const std::vector<double>& v, const std::vector<uint8_t>& mask, int bins) {
-  double mx = 0;
+// Collective. The distinct values where mask != 0 with their voxel counts, sorted, identical on every rank.
+// Local thickness takes few distinct values (one per ball radius), so statistics computed from this table
+// in a fixed order are bit-identical whatever the rank count.
+std::vector<std::pair<double, int64_t>> valueCounts(MPI_Comm comm, const std::vector<double>& v,
+                                                    const std::vector<uint8_t>& mask) {
+  std::map<double, int64_t> local;
   for (size_t i = 0; i < v.size(); ++i)
-    if (mask[i]) mx = std::max(mx, v[i]);
-  double gmx = 0;
-  MPI_Allreduce(&mx, &gmx, 1, MPI_DOUBLE, MPI_MAX, comm);
-  Histogram h;
-  h.width = gmx > 0 ? gmx / bins : 1.0;
-  std::vector<int64_t> local(static_cast<size_t>(bins), 0);
-  for (size_t i = 0; i < v.size(); ++i)
-    if (mask[i]) local[std::min<size_t>(static_cast<size_t>(v[i] / h.width), static_cast<size_t>(bins - 1))]++;
-  h.counts.resize(local.size());
-  MPI_Allreduce(local.data(), h.counts.data(), bins, MPI_INT64_T, MPI_SUM, comm);
-  return h;
+    if (mask[i]) ++local[v[i]];
+  int size = 1;
+  MPI_Comm_size(comm, &size);
+  struct ValueCount {
+    double value;
+    int64_t count;
+  };
+  std::vector<std::vector<ValueCount>> send(static_cast<size_t>(size));
+  for (const auto& [x, c] : local) send[0].push_back({x, c});
+  auto got = exchangeVectors(comm, send);
+  std::map<double, int64_t> merged;
+  for (const auto& vc : got) merged[vc.value] += vc.count;
+  std::vector<std::pair<double, int64_t>> out(merged.begin(), merged.end());
+  int64_t n = static_cast<int64_t>(out.size());
+  MPI_Bcast(&n, 1, MPI_INT64_T, 0, comm);
+  std::vector<double> x(static_cast<size_t>(n));
+  std::vector<int64_t> c(static_cast<size_t>(n));
+  for (size_t i = 0; i < out.size(); ++i) x[i] = out[i].first, c[i] = out[i].second;
+  MPI_Bcast(x.data(), static_cast<int>(n), MPI_DOUBLE, 0, comm);
+  MPI_Bcast(c.data(), static_cast<int>(n), MPI_INT64_T, 0, comm);
+  out.resize(static_cast<size_t>(n));
+  for (size_t i = 0; i < out.size(); ++i) out[i] = {x[i], c[i]};
+  return out;
 }
 
 }  // namespace
@@ -745,27 +756,21 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
         out[phases[p].name] = e;
         continue;
       }
-      double loc[2] = {0, 0}, mn = HUGE_VAL, mx = 0;
-      for (size_t i = 0; i < th.size(); ++i)
-        if (mask[i]) {
-          loc[0] += th[i];
-          mn = std::min(mn, th[i]);
-          mx = std::max(mx, th[i]);
-        }
-      double sum[2], gmn, gmx;
-      MPI_Allreduce(loc, sum, 1, MPI_DOUBLE, MPI_SUM, comm);
-      MPI_Allreduce(&mn, &gmn, 1, MPI_DOUBLE, MPI_MIN, comm);
-      MPI_Allreduce(&mx, &gmx, 1, MPI_DOUBLE, MPI_MAX, comm);
-      const double mean = sum[0] / static_cast<double>(st.centres);
-      for (size_t i = 0; i < th.size(); ++i)
-        if (mask[i]) loc[1] += (th[i] - mean) * (th[i] - mean);
-      MPI_Allreduce(&loc[1], &sum[1], 1, MPI_DOUBLE, MPI_SUM, comm);
+      const auto table = valueCounts(comm, th, mask);
+      double sum = 0, ss = 0;
+      for (const auto& [x, c] : table) sum += x * static_cast<double>(c);
+      const double mean = sum / static_cast<double>(st.centres);
+      for (const auto& [x, c] : table) ss += (x - mean) * (x - mean) * static_cast<double>(c);
+      const double mx = table.back().first;
       e["mean"] = mean;
-      e["std"] = std::sqrt(sum[1] / static_cast<double>(st.centres));
-      e["min"] = gmn;
-      e["max"] = gmx;
+      e["std"] = std::sqrt(ss / static_cast<double>(st.centres));
+      e["min"] = table.front().first;
+      e["max"] = mx;
       e["balls_painted"] = st.keptCentres;
-      Histogram hist = histogram(comm, th, mask, bins);
+      // Histogram over [0, max] in `bins` bins.
+      const double width = mx > 0 ? mx / bins : 1.0;
+      std::vector<int64_t> hist(static_cast<size_t>(bins), 0);
+      for (const auto& [x, c] : table) hist[std::min<size_t>(static_cast<size_t>(x / width), bins - 1)] += c;
       auto path = outPath(fmt::format("local_thickness_{}", safeName(phases[p].name)), "csv");
       e["csv"] = path.filename().string();
       std::filesystem::path png =
@@ -779,12 +784,12 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
         ch.yLabel = "share of the phase volume";
         ch.series.resize(1);
         ch.series[0].bars = true;
-        ch.series[0].barWidth = hist.width / um;
-        for (size_t b = 0; b < hist.counts.size(); ++b) {
-          double f = static_cast<double>(hist.counts[b]) / static_cast<double>(st.centres);
-          os << csvNumber(b * hist.width) << "," << csvNumber((b + 1) * hist.width) << "," << hist.counts[b] << ","
-             << csvNumber(f) << "\n";
-          ch.series[0].x.push_back((b + 0.5) * hist.width / um);
+        ch.series[0].barWidth = width / um;
+        for (size_t b = 0; b < hist.size(); ++b) {
+          double f = static_cast<double>(hist[b]) / static_cast<double>(st.centres);
+          os << csvNumber(b * width) << "," << csvNumber((b + 1) * width) << "," << hist[b] << "," << csvNumber(f)
+             << "\n";
+          ch.series[0].x.push_back((b + 0.5) * width / um);
           ch.series[0].y.push_back(f);
         }
         ch.refLines.clear();
