@@ -1,9 +1,464 @@
-// Placeholder: being written.
+// The `conductivity` study: effective conductivity and tortuosity factor of the chosen phases.
+//
+// PDE, per direction d in {x, y, z}:   -div(sigma grad phi) = 0   in the conducting voxels,
+//   sigma [S/m] piecewise constant per phase (phases not listed conduct nothing), phi [V];
+//   phi = 1 V on the low face and 0 V on the high face normal to d, no flux (or periodic) on the sides.
+// Discretisation: physics/FluxOperator (cell-centred FV, harmonic face conductances). Where the Dirichlet
+// values sit and which length and volume fraction enter tau is the `convention`:
+//   face                  Dirichlet on the domain faces (half a voxel from the first cell centres),
+//                         L = N h, tau = eps_total * sigma0 / sigma_eff   (TauFactor; the default)
+//   pinned_L_minus_1      first/last voxel layers held at 1 / 0 V, L = (N - 1) h, eps_total (PuMA, PoreSpy)
+//   pinned_L_percolating  first/last voxel layers held, L = N h, eps of the percolating voxels
+//                         (OpenImpala's HYPRE path)
+// sigma_eff = I L / (A dphi) with I the mean of the inlet and outlet currents [A], A the cross-section
+// [m^2]. sigma0 is `bulk_conductivity`, or else the volume-weighted mean conductivity of the conducting
+// phases (for one conducting phase: its conductivity), so that eps * sigma0 = sum_p eps_p sigma_p, the
+// multi-phase definition of TauFactor.
+//
+// Voxels that cannot carry a steady current - not connected through conducting voxels to both electrode
+// faces (6-connectivity, periodic across the sides when they are periodic) - are taken out of the solve
+// (identity rows); their share is reported (`percolating_fraction`). Isolated clusters would otherwise
+// make the matrix singular, and dead ends carry no steady current anyway.
 #include "physics/Conductivity.hpp"
+
+#include <mpi.h>
+#include <petscksp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <optional>
+
+#include "mesh/Connectivity.hpp"
+#include "physics/FluxOperator.hpp"
+#include "solver/core/Log.hpp"
+#include "solver/core/MpiUtil.hpp"
+
 namespace ssb {
-const Schema& conductivitySchema() {
-  static Schema s("studies[] (type: conductivity)", "placeholder");
+
+namespace {
+
+enum class Convention { Face, PinnedLMinus1, PinnedLPercolating };
+
+// hypre BoomerAMG settings used unless the YAML or the command line says otherwise. Measured on the seeded
+// sphere packs (docs/conductivity.md): HMIS coarsening with extended+i interpolation truncated to 4
+// entries per row and one level of aggressive coarsening cuts BoomerAMG's setup time and hierarchy
+// memory by several times against PETSc's defaults (Falgout, classical interpolation), for 2-3 more
+// PCG iterations.
+const std::vector<std::pair<std::string, std::string>> kDefaultSolverOptions = {
+    {"pc_hypre_boomeramg_coarsen_type", "HMIS"},
+    {"pc_hypre_boomeramg_interp_type", "ext+i"},
+    {"pc_hypre_boomeramg_P_max", "4"},
+    {"pc_hypre_boomeramg_agg_nl", "1"},
+    {"pc_hypre_boomeramg_strong_threshold", "0.5"},
+};
+
+const char* conventionText(Convention c) {
+  switch (c) {
+    case Convention::Face:
+      return "face: potentials 1 V / 0 V on the two domain faces normal to the direction, half a voxel from the "
+             "first cell centres (TauFactor's convention); sigma_eff = I * N h / (A * 1 V); tau = eps_total * "
+             "sigma0 / sigma_eff with eps_total the volume fraction of all conducting voxels; a uniform block "
+             "gives tau = 1";
+    case Convention::PinnedLMinus1:
+      return "pinned_L_minus_1: the first and last voxel layers are held at 1 V / 0 V (PuMA, PoreSpy); sigma_eff "
+             "= I * (N - 1) h / (A * 1 V); tau = eps_total * sigma0 / sigma_eff; a uniform block gives tau = 1";
+    case Convention::PinnedLPercolating:
+      return "pinned_L_percolating: the first and last voxel layers are held at 1 V / 0 V, sigma_eff = I * N h / "
+             "(A * 1 V), tau = eps_percolating * sigma0 / sigma_eff with eps_percolating the volume fraction of "
+             "the voxels connected to both faces (OpenImpala's HYPRE solver); a uniform block gives (N - 1) / N";
+  }
+  return "";
+}
+
+// Options inserted into PETSc's global database for the duration of one study and removed afterwards, so
+// that a second conductivity study does not inherit the first one's `petsc_options`. Options already set
+// (command line) are left alone: the command line wins.
+class ScopedPetscOptions {
+ public:
+  ScopedPetscOptions() = default;
+  ScopedPetscOptions(const ScopedPetscOptions&) = delete;
+  ScopedPetscOptions& operator=(const ScopedPetscOptions&) = delete;
+  ~ScopedPetscOptions() {
+    for (const auto& name : m_inserted) (void)PetscOptionsClearValue(nullptr, name.c_str());
+  }
+  void insert(const std::string& prefix, const std::vector<std::pair<std::string, std::string>>& opts) {
+    for (const auto& [key, value] : opts) {
+      std::string name = "-" + prefix + key;
+      PetscBool set = PETSC_FALSE;
+      SSB_PETSC(PetscOptionsHasName(nullptr, nullptr, name.c_str(), &set));
+      if (!set) m_inserted.push_back(name);
+    }
+    insertPetscOptions(prefix, opts);
+  }
+
+ private:
+  std::vector<std::string> m_inserted;
+};
+
+std::vector<std::pair<std::string, std::string>> readPetscOptions(const Params& study) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const std::string path = study.keyPath("petsc_options");
+  YAML::Node node = study.raw("petsc_options");
+  if (!node || node.IsNull()) return out;
+  if (!node.IsMap())
+    throwInput("{}: expected a mapping of PETSc options without the prefix, e.g. {{ksp_type: gmres, "
+               "pc_type: gamg}}",
+               path);
+  for (const auto& kv : node) {
+    std::string key = kv.first.as<std::string>();
+    while (!key.empty() && key.front() == '-') key.erase(key.begin());
+    if (key.empty()) throwInput("{}: empty option name", path);
+    if (!kv.second.IsNull() && !kv.second.IsScalar())
+      throwInput("{}.{}: expected a single value (or nothing for a flag)", path, key);
+    out.emplace_back(key, kv.second.IsNull() ? std::string() : kv.second.Scalar());
+  }
+  return out;
+}
+
+int64_t globalSum(MPI_Comm comm, int64_t x) {
+  int64_t s = 0;
+  MPI_Allreduce(&x, &s, 1, MPI_INT64_T, MPI_SUM, comm);
   return s;
 }
-Json runConductivity(const StudyContext&, const Params&) { throwRun("conductivity: not implemented yet"); }
+
+double vecNorm(Vec v) {
+  PetscReal n = 0;
+  SSB_PETSC(VecNorm(v, NORM_2, &n));
+  return static_cast<double>(n);
+}
+
+struct Solution {
+  int iterations = 0;
+  double relativeResidual = 0.0;
+  double assemblySeconds = 0.0;  // operator, matrix pattern and values
+  double setupSeconds = 0.0;     // preconditioner set-up (KSPSetUp)
+  double solveSeconds = 0.0;
+  double currentIn = 0.0;
+  double currentOut = 0.0;
+  std::vector<double> potential, currentDensity;  // owned, only if fields are wanted
+};
+
+double seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+// Assemble and solve one direction. Collective.
+Solution solveDirection(const StructuredGrid& grid, const std::vector<double>& sigma, const std::vector<uint8_t>& mask,
+                        int axis, bool periodicSides, Convention conv, double rtol, bool wantFields,
+                        const std::string& who) {
+  Solution s;
+  auto t0 = std::chrono::steady_clock::now();
+  const DirichletPlacement placement =
+      conv == Convention::Face ? DirichletPlacement::Face : DirichletPlacement::PinnedLayer;
+  FluxOperator op(grid, sigma, mask, FluxBoundary::drive(axis, 1.0, 0.0, periodicSides, placement));
+  MatHandle A = op.createMatrix();
+  VecHandle b = op.createVector();
+  VecHandle x = op.createVector();
+  op.assemble(A, b);
+  s.assemblySeconds = seconds(t0);
+
+  auto tSetup = std::chrono::steady_clock::now();
+  KSPHandle ksp;
+  SSB_PETSC(KSPCreate(grid.comm(), ksp.out()));
+  SSB_PETSC(KSPSetOptionsPrefix(ksp, "conductivity_"));
+  SSB_PETSC(KSPSetOperators(ksp, A, A));
+  SSB_PETSC(KSPSetType(ksp, KSPCG));
+  PC pc = nullptr;
+  SSB_PETSC(KSPGetPC(ksp, &pc));
+  SSB_PETSC(PCSetType(pc, PCHYPRE));
+  SSB_PETSC(PCHYPRESetType(pc, "boomeramg"));
+  SSB_PETSC(KSPSetTolerances(ksp, rtol, 0.0, PETSC_DEFAULT, 1000));
+  // The true residual, so that rtol means the same thing whatever the preconditioner.
+  SSB_PETSC(KSPSetNormType(ksp, KSP_NORM_UNPRECONDITIONED));
+  SSB_PETSC(KSPSetFromOptions(ksp));
+  SSB_PETSC(KSPSetUp(ksp));
+  s.setupSeconds = seconds(tSetup);
+  auto t1 = std::chrono::steady_clock::now();
+  SSB_PETSC(KSPSolve(ksp, b, x));
+  s.solveSeconds = seconds(t1);
+
+  KSPConvergedReason reason;
+  PetscInt its = 0;
+  SSB_PETSC(KSPGetConvergedReason(ksp, &reason));
+  SSB_PETSC(KSPGetIterationNumber(ksp, &its));
+  s.iterations = static_cast<int>(its);
+  {
+    VecHandle r = op.createVector();
+    SSB_PETSC(MatMult(A, x, r));
+    SSB_PETSC(VecAYPX(r, -1.0, b));
+    double nb = vecNorm(b);
+    s.relativeResidual = nb > 0 ? vecNorm(r) / nb : vecNorm(r);
+  }
+  if (reason < 0)
+    throwRun("{}: the linear solve did not converge ({} after {} iterations, relative residual {:.3g}); loosen "
+             "`rtol` or choose other solver options under `petsc_options` (PETSc prefix conductivity_)",
+             who, KSPConvergedReasons[reason], s.iterations, s.relativeResidual);
+
+  s.currentIn = op.boundaryCurrent(x, faceIndex(axis, false));
+  s.currentOut = -op.boundaryCurrent(x, faceIndex(axis, true));
+  if (wantFields) {
+    s.potential = op.potential(x);
+    s.currentDensity = op.currentDensityMagnitude(x);
+  }
+  return s;
+}
+
+}  // namespace
+
+const Schema& conductivitySchema() {
+  static const Schema s = [] {
+    Schema sc("studies[] (type: conductivity)",
+              "Steady conduction -div(sigma grad phi) = 0 through the chosen phases along each direction: effective "
+              "conductivity, tortuosity factor tau = eps * sigma0 / sigma_eff, MacMullin number, percolating "
+              "fraction. Results per direction under `directions` in results.json; potential and current-density "
+              "magnitude to fields.h5. See docs/conductivity.md.");
+    sc.choice("type", std::nullopt, {"conductivity"}, "Study type.");
+    sc.text("name", "conductivity", "Study name (results key, prefix of field names).");
+    ParamSpec cond;
+    cond.key = "conductivities";
+    cond.type = ParamType::RealMap;
+    cond.unit = "S/m";
+    cond.min = 0.0;
+    cond.doc = "Conductivity per phase name, e.g. {LPS: 0.3 mS/cm, NMC: 8.7e-6 mS/cm, pore: 0}. Phases not "
+               "listed conduct nothing.";
+    sc.add(cond);
+    ParamSpec dirs;
+    dirs.key = "directions";
+    dirs.type = ParamType::TextList;
+    dirs.defaultValue = "[x, y, z]";
+    dirs.choices = {"x", "y", "z"};
+    dirs.doc = "Directions of the applied potential difference (x = TIFF column, z = page).";
+    sc.add(dirs);
+    sc.choice("side_boundaries", "no_flux", {"no_flux", "periodic"},
+              "The four faces parallel to the direction: insulating, or periodic (current leaving one side enters "
+              "the opposite one; percolation is then also periodic across them).");
+    sc.real("bulk_conductivity", std::nullopt, "S/m", 0.0, std::numeric_limits<double>::infinity(),
+            "Reference sigma0 in tau and relative_conductivity. Default: the volume-weighted mean conductivity "
+            "of the conducting phases (for a single conducting phase its own conductivity).",
+            true)
+        .optionalKey("bulk_conductivity");
+    sc.choice("convention", "face", {"face", "pinned_L_minus_1", "pinned_L_percolating"},
+              "Boundary convention: face (TauFactor: Dirichlet on the domain faces, total eps), pinned_L_minus_1 "
+              "(PuMA/PoreSpy: first/last layers pinned, length N-1, total eps), pinned_L_percolating (OpenImpala "
+              "HYPRE: layers pinned, length N, percolating eps).");
+    sc.real("rtol", "1e-8", "", 0.0, 0.1,
+            "Relative tolerance on the true residual |b - A phi| / |b| of the CG solve (tau then changes by < 1e-7 "
+            "relative when it is tightened).",
+            true);
+    ParamSpec opts;
+    opts.key = "petsc_options";
+    opts.type = ParamType::Any;
+    opts.defaultValue = "{}";
+    opts.doc = "PETSc options for this study's solver without the leading dash and prefix, e.g. {ksp_type: gmres, "
+               "pc_type: gamg}; applied under the prefix conductivity_ (command-line -conductivity_... wins). "
+               "Default: CG + hypre BoomerAMG (HMIS, ext+i, P_max 4, agg_nl 1, strong_threshold 0.5).";
+    sc.add(opts);
+    sc.boolean("write_fields", "true",
+               "Write <name>_potential_<dir> [V] and <name>_current_density_<dir> [A/m^2] to fields.h5.");
+    return sc;
+  }();
+  return s;
+}
+
+Json runConductivity(const StudyContext& ctx, const Params& study) {
+  const StructuredGrid& grid = *ctx.volume.grid;
+  const VoxelGrid& geom = grid.geometry();
+  const MPI_Comm comm = grid.comm();
+  const std::string name = study.text("name");
+  const std::string fieldPrefix = ctx.studyName.empty() ? name : ctx.studyName;
+
+  // --- inputs ---------------------------------------------------------------------------------------
+  std::vector<double> phaseSigma(static_cast<size_t>(ctx.phases.size()), 0.0);
+  for (const auto& [phase, value] : study.realMap("conductivities")) {
+    int idx = ctx.phases.index(phase, study.keyPath("conductivities") + "." + phase);
+    phaseSigma[static_cast<size_t>(idx)] = value;
+  }
+  if (std::none_of(phaseSigma.begin(), phaseSigma.end(), [](double v) { return v > 0.0; }))
+    throwInput("{}: no phase conducts; give at least one phase a positive conductivity",
+               study.keyPath("conductivities"));
+
+  std::vector<int> axes;
+  {
+    auto dirs = study.texts("directions");
+    if (dirs.empty()) throwInput("{}: the list is empty; give at least one of x, y, z", study.keyPath("directions"));
+    for (const auto& d : dirs) {
+      int a = d == "x" ? kX : d == "y" ? kY : kZ;
+      if (std::find(axes.begin(), axes.end(), a) != axes.end())
+        throwInput("{}: direction '{}' is listed twice", study.keyPath("directions"), d);
+      axes.push_back(a);
+    }
+  }
+  const bool periodicSides = study.text("side_boundaries") == "periodic";
+  const std::string convKey = study.text("convention");
+  const Convention conv = convKey == "face"               ? Convention::Face
+                          : convKey == "pinned_L_minus_1" ? Convention::PinnedLMinus1
+                                                          : Convention::PinnedLPercolating;
+  if (conv != Convention::Face)
+    for (int a : axes)
+      if (geom.n[a] < 2)
+        throwInput("{}: convention {} pins the first and last voxel layers, so it needs at least 2 voxels along {} "
+                   "(the volume has {}); use convention: face",
+                   study.keyPath("convention"), convKey, axisName(a), geom.n[a]);
+  const double rtol = study.real("rtol");
+  const auto petscOptions = readPetscOptions(study);
+  const bool writeFields = study.boolean("write_fields") && ctx.fields != nullptr;
+
+  // --- coefficient field and volume fractions ---------------------------------------------------------
+  const size_t nOwned = ctx.volume.labels.size();
+  std::vector<double> sigma(nOwned, 0.0);
+  std::vector<uint8_t> conducting(nOwned, 0);
+  std::vector<int64_t> phaseCount(phaseSigma.size(), 0);
+  for (size_t l = 0; l < nOwned; ++l) {
+    int p = ctx.phases.phaseOf(ctx.volume.labels[l]);
+    if (p < 0 || !(phaseSigma[static_cast<size_t>(p)] > 0.0)) continue;
+    sigma[l] = phaseSigma[static_cast<size_t>(p)];
+    conducting[l] = 1;
+    ++phaseCount[static_cast<size_t>(p)];
+  }
+  MPI_Allreduce(MPI_IN_PLACE, phaseCount.data(), static_cast<int>(phaseCount.size()), MPI_INT64_T, MPI_SUM, comm);
+  const int64_t total = geom.voxels();
+  int64_t conductingCount = 0;
+  double weighted = 0.0;
+  std::vector<double> distinct;
+  for (size_t p = 0; p < phaseSigma.size(); ++p) {
+    if (!(phaseSigma[p] > 0.0)) continue;
+    conductingCount += phaseCount[p];
+    weighted += static_cast<double>(phaseCount[p]) * phaseSigma[p];
+    if (std::find(distinct.begin(), distinct.end(), phaseSigma[p]) == distinct.end()) distinct.push_back(phaseSigma[p]);
+  }
+  const double epsTotal = static_cast<double>(conductingCount) / static_cast<double>(total);
+
+  double sigma0 = 0.0;
+  std::string sigma0Source;
+  if (study.has("bulk_conductivity")) {
+    sigma0 = study.real("bulk_conductivity");
+    sigma0Source = "bulk_conductivity (input)";
+  } else if (distinct.size() == 1) {
+    sigma0 = distinct[0];
+    sigma0Source = "conductivity of the single conducting phase";
+  } else if (conductingCount > 0) {
+    sigma0 = weighted / static_cast<double>(conductingCount);
+    sigma0Source = "volume-weighted mean conductivity of the conducting phases";
+  } else {
+    sigma0 = *std::max_element(distinct.begin(), distinct.end());
+    sigma0Source = "highest listed conductivity (no conducting voxel in the volume)";
+  }
+
+  // --- solver options for this study ------------------------------------------------------------------
+  ScopedPetscOptions scopedOptions;
+  scopedOptions.insert("conductivity_", petscOptions);
+  scopedOptions.insert("conductivity_", kDefaultSolverOptions);
+
+  // --- per direction ----------------------------------------------------------------------------------
+  std::optional<ConnectivityResult> sharedClusters;  // bounded sides: one labelling serves every direction
+  Json directions = Json::object();
+  for (int axis : axes) {
+    const std::string dir = axisName(axis);
+    const std::string who = fmt::format("{} (conductivity study '{}'), direction {}", study.path(), name, dir);
+    auto t0 = std::chrono::steady_clock::now();
+
+    std::vector<uint8_t> percolating;
+    if (periodicSides) {
+      std::array<bool, 3> periodic{true, true, true};
+      periodic[static_cast<size_t>(axis)] = false;
+      percolating = labelClusters(grid, conducting, periodic).percolatingMask(axis);
+    } else {
+      if (!sharedClusters) sharedClusters = labelClusters(grid, conducting);
+      percolating = sharedClusters->percolatingMask(axis);
+    }
+    int64_t percolatingLocal = 0;
+    for (uint8_t m : percolating) percolatingLocal += m ? 1 : 0;
+    const int64_t percolatingCount = globalSum(comm, percolatingLocal);
+    const double epsPercolating = static_cast<double>(percolatingCount) / static_cast<double>(total);
+
+    Json r;
+    r["volume_fraction"] = epsTotal;
+    r["percolating_fraction"] =
+        conductingCount > 0 ? Json(static_cast<double>(percolatingCount) / static_cast<double>(conductingCount))
+                            : Json(0.0);
+    r["bulk_conductivity"] = sigma0;
+
+    if (percolatingCount == 0) {
+      Log::warn(fmt::format("{}: no conducting path connects the two faces normal to {}; effective conductivity 0, "
+                            "tortuosity_factor null",
+                            who, dir));
+      r["effective_conductivity"] = 0.0;
+      r["relative_conductivity"] = 0.0;
+      r["tortuosity_factor"] = nullptr;
+      r["macmullin_number"] = nullptr;
+      r["flux_imbalance"] = nullptr;
+      r["iterations"] = 0;
+      r["relative_residual"] = nullptr;
+      r["seconds"] = seconds(t0);
+      r["percolates"] = false;
+      directions[dir] = r;
+      continue;
+    }
+
+    Solution s =
+        solveDirection(grid, sigma, percolating, axis, periodicSides, conv, rtol, writeFields, who);
+    const double current = 0.5 * (s.currentIn + s.currentOut);
+    if (!(current > 0.0) || !std::isfinite(current))
+      throwRun("{}: the computed current is {} A although the phase percolates; the solve failed silently "
+               "(check petsc_options)",
+               who, current);
+    const int b1 = (axis + 1) % 3, b2 = (axis + 2) % 3;
+    const double area = geom.length(b1) * geom.length(b2);
+    const double nLen = conv == Convention::PinnedLMinus1 ? static_cast<double>(geom.n[axis] - 1)
+                                                          : static_cast<double>(geom.n[axis]);
+    const double length = nLen * geom.spacing[axis];
+    const double sigmaEff = current * length / area;  // potential difference 1 V
+    const double eps = conv == Convention::PinnedLPercolating ? epsPercolating : epsTotal;
+    const double tau = eps * sigma0 / sigmaEff;
+
+    r["effective_conductivity"] = sigmaEff;
+    r["relative_conductivity"] = sigmaEff / sigma0;
+    r["tortuosity_factor"] = finiteOrNull(tau);
+    r["macmullin_number"] = finiteOrNull(sigma0 / sigmaEff);
+    r["flux_imbalance"] = std::abs(s.currentIn - s.currentOut) / std::abs(s.currentIn);
+    r["iterations"] = s.iterations;
+    r["relative_residual"] = s.relativeResidual;
+    r["seconds"] = seconds(t0);
+    r["percolates"] = true;
+    r["assembly_seconds"] = s.assemblySeconds;
+    r["setup_seconds"] = s.setupSeconds;
+    r["solve_seconds"] = s.solveSeconds;
+    r["current"] = current;
+    r["unknowns"] = percolatingCount;
+    directions[dir] = r;
+    Log::info("{} '{}' {}: tau = {:.6f}, sigma_eff = {:.6g} S/m, {} iterations, {:.2f} s", "conductivity", name, dir,
+              tau, sigmaEff, s.iterations, r["seconds"].get<double>());
+
+    if (writeFields) {
+      ctx.fields->write(s.potential, fmt::format("{}_potential_{}", fieldPrefix, dir), "V");
+      ctx.fields->write(s.currentDensity, fmt::format("{}_current_density_{}", fieldPrefix, dir), "A/m^2");
+    }
+  }
+
+  Json out;
+  out["convention"] = conventionText(conv);
+  out["convention_key"] = convKey;
+  out["side_boundaries"] = periodicSides ? "periodic" : "no_flux";
+  out["bulk_conductivity_source"] = sigma0Source;
+  out["rtol"] = rtol;
+  out["units"] = {{"volume_fraction", "1"},
+                  {"percolating_fraction", "1"},
+                  {"bulk_conductivity", "S/m"},
+                  {"effective_conductivity", "S/m"},
+                  {"relative_conductivity", "1"},
+                  {"tortuosity_factor", "1"},
+                  {"macmullin_number", "1"},
+                  {"flux_imbalance", "1"},
+                  {"relative_residual", "1"},
+                  {"seconds", "s"},
+                  {"assembly_seconds", "s"},
+                  {"setup_seconds", "s"},
+                  {"solve_seconds", "s"},
+                  {"current", "A (for 1 V across the volume)"},
+                  {"unknowns", "voxels"}};
+  out["directions"] = directions;
+  return out;
+}
+
 }  // namespace ssb
