@@ -126,7 +126,8 @@ std::vector<double> localThickness(const StructuredGrid& grid, const std::vector
               if (dn < dc) continue;
               if (table) {
                 int cls = std::abs(dx) + std::abs(dy) + std::abs(dz);
-                dominated = static_cast<double>(reachOf(r2)[cls - 1]) * w[0] < dn;
+                // In integers: D / h^2 is an integer up to rounding, which must not decide containment.
+                dominated = reachOf(r2)[cls - 1] < std::llround(dn / w[0]);
               } else {
                 double e = std::sqrt(w[0] * dx * dx + w[1] * dy * dy + w[2] * dz * dz);
                 dominated = std::sqrt(dn) >= (rc + e) * (1.0 + 1e-12);

@@ -113,9 +113,13 @@ TEST(MorphKernels, DistanceTransformIsExact) {
 
 TEST(MorphKernels, LocalThicknessMatchesDefinition) {
   // Definition: thickness(y) = 2 sqrt(max{D(c) : c in phase, |y - c|^2 < D(c)}) - h_min, D = squared EDT.
-  for (int variant = 0; variant < 3; ++variant) {
+  // Variants: unit voxels (open, closed border), 0.3 um voxels (squared distances are not integers in
+  // floating point: the containment tables must still decide in integers; this spacing exposed it), anisotropic voxels.
+  for (int variant = 0; variant < 4; ++variant) {
     std::array<int64_t, 3> n{18, 15, 13};
-    std::array<double, 3> h = variant < 2 ? std::array<double, 3>{1, 1, 1} : std::array<double, 3>{0.8, 1.0, 1.3};
+    std::array<double, 3> h = variant < 2    ? std::array<double, 3>{1, 1, 1}
+                              : variant == 2 ? std::array<double, 3>{0.3e-6, 0.3e-6, 0.3e-6}
+                                             : std::array<double, 3>{0.8, 1.0, 1.3};
     bool closed = variant == 1;
     auto f = blobs(n, 40 + variant, 0.3);
     Fixture s = makeFixture(n, h, f);
@@ -141,11 +145,11 @@ TEST(MorphKernels, LocalThicknessMatchesDefinition) {
             double d = (x - i) * h[0] * (x - i) * h[0] + (y - j) * h[1] * (y - j) * h[1] + (z - k) * h[2] * (z - k) * h[2];
             if (d < Dc * (1 - 1e-12)) best = Dc;
           }
-      EXPECT_NEAR(lt[li], 2 * std::sqrt(best) - hmin, 1e-9) << variant << " at " << i << "," << j << "," << k;
+      EXPECT_NEAR(lt[li], 2 * std::sqrt(best) - hmin, 1e-9 * hmin) << variant << " at " << i << "," << j << "," << k;
     });
     EXPECT_GT(st.centres, 0);
     // The discrete containment tables (isotropic voxels) drop balls inside a neighbour's ball.
-    if (variant < 2) EXPECT_LT(st.keptCentres, st.centres / 2);
+    if (variant < 3) EXPECT_LT(st.keptCentres, st.centres / 2);
   }
 }
 
