@@ -43,7 +43,8 @@ GeodesicResult geodesicDistance(const StructuredGrid& grid, const std::vector<ui
       for (int dx = -1; dx <= 1; ++dx) {
         int nz = std::abs(dx) + std::abs(dy) + std::abs(dz);
         if (nz == 0 || (neighbours == 6 && nz != 1)) continue;
-        double l = std::sqrt((dx * h[0]) * (dx * h[0]) + (dy * h[1]) * (dy * h[1]) + (dz * h[2]) * (dz * h[2]));
+        double l =
+            std::sqrt((dx * h[0]) * (dx * h[0]) + (dy * h[1]) * (dy * h[1]) + (dz * h[2]) * (dz * h[2]));
         steps.push_back({dx + dy * sy + dz * sz, {dx, dy, dz}, l});
       }
 

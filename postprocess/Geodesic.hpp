@@ -25,9 +25,9 @@ struct GeodesicResult {
   int64_t outletVoxels = 0;      // phase voxels in the outlet layer (global)
   int64_t reached = 0;           // of those, reached from the inlet
   double minLength = 0, meanLength = 0, maxLength = 0, stdLength = 0;  // path lengths to the outlet face [m]
-  double thickness = 0;          // straight distance inlet face -> outlet face [m]
+  double thickness = 0;  // straight distance inlet face -> outlet face [m]
   double minTortuosity = 0, meanTortuosity = 0, maxTortuosity = 0, stdTortuosity = 0;  // lengths / thickness
-  int rounds = 0;                // halo exchange rounds
+  int rounds = 0;                                                                      // halo exchange rounds
 };
 
 // Collective. `axis` 0..2; `fromPlus`: the inlet is the + face; `neighbours` 6 or 26.

@@ -61,8 +61,8 @@ int64_t ballReachSquared(int64_t r2, int cls) {
   return best;
 }
 
-std::vector<double> localThickness(const StructuredGrid& grid, const std::vector<uint8_t>& mask, bool closedBorder,
-                                   LocalThicknessStats* stats) {
+std::vector<double> localThickness(const StructuredGrid& grid, const std::vector<uint8_t>& mask,
+                                   bool closedBorder, LocalThicknessStats* stats) {
   MPI_Comm comm = grid.comm();
   int size = 1;
   MPI_Comm_size(comm, &size);
@@ -98,8 +98,9 @@ std::vector<double> localThickness(const StructuredGrid& grid, const std::vector
   auto reachOf = [&](int64_t r2) -> const std::array<int64_t, 3>& {
     auto it = reach.find(r2);
     if (it == reach.end())
-      it = reach.emplace(r2, std::array<int64_t, 3>{ballReachSquared(r2, 1), ballReachSquared(r2, 2),
-                                                    ballReachSquared(r2, 3)})
+      it = reach
+               .emplace(r2, std::array<int64_t, 3>{ballReachSquared(r2, 1), ballReachSquared(r2, 2),
+                                                   ballReachSquared(r2, 3)})
                .first;
     return it->second;
   };

@@ -29,8 +29,8 @@ struct LocalThicknessStats {
 };
 
 // Collective. Thickness [m] per owned voxel (0 outside the phase). See the file comment.
-std::vector<double> localThickness(const StructuredGrid& grid, const std::vector<uint8_t>& mask, bool closedBorder,
-                                   LocalThicknessStats* stats = nullptr);
+std::vector<double> localThickness(const StructuredGrid& grid, const std::vector<uint8_t>& mask,
+                                   bool closedBorder, LocalThicknessStats* stats = nullptr);
 
 // Largest |y - e|^2 over integer points y with |y|^2 < r2, for the neighbour offset class of e:
 // cls 1 = (1,0,0), 2 = (1,1,0), 3 = (1,1,1). Exposed for unit tests.

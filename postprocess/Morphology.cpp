@@ -31,9 +31,9 @@ namespace ssb {
 
 namespace {
 
-const std::vector<std::string> kMetrics = {"volume_fractions", "connectivity",   "surface_area",
-                                           "coverage",         "geodesic",       "local_thickness",
-                                           "pore_size_distribution", "slice_profiles", "rev", "inner_porosity"};
+const std::vector<std::string> kMetrics = {
+    "volume_fractions", "connectivity",           "surface_area",   "coverage", "geodesic",
+    "local_thickness",  "pore_size_distribution", "slice_profiles", "rev",      "inner_porosity"};
 const std::vector<std::string> kFaces = {"x-", "x+", "y-", "y+", "z-", "z+"};
 
 ParamSpec textList(std::string key, std::string def, std::vector<std::string> choices, std::string doc) {
@@ -48,16 +48,18 @@ ParamSpec textList(std::string key, std::string def, std::vector<std::string> ch
 
 const Schema& geodesicSchema() {
   static const Schema s = [] {
-    Schema sc("studies[] (type: morphology).geodesic",
-              "Geodesic distance maps from a domain face through a phase and the geometric tortuosity (path length "
-              "to the far face / straight thickness: mean, min, max over the far-face voxels reached).");
+    Schema sc(
+        "studies[] (type: morphology).geodesic",
+        "Geodesic distance maps from a domain face through a phase and the geometric tortuosity (path length "
+        "to the far face / straight thickness: mean, min, max over the far-face voxels reached).");
     sc.add(textList("phases", "[]", {}, "Phases to trace; empty = every phase."));
     sc.add(textList("directions", "[]", {"x", "y", "z"},
                     "Directions; empty = the study's `directions`. The path runs from the inlet face to the "
                     "opposite one."));
     sc.choice("inlet", "minus", {"minus", "plus"}, "Inlet face: the - face (index 0) or the + face.");
     sc.choice("neighbourhood", "6", {"6", "26"},
-              "6: face-neighbour steps of one voxel (city-block paths, as the thesis's ImageJ plugin); 26: steps to "
+              "6: face-neighbour steps of one voxel (city-block paths, as the thesis's ImageJ plugin); 26: "
+              "steps to "
               "all 26 neighbours with their Euclidean lengths (closer to straight-line distances).");
     return sc;
   }();
@@ -66,13 +68,15 @@ const Schema& geodesicSchema() {
 
 const Schema& thicknessSchema() {
   static const Schema s = [] {
-    Schema sc("studies[] (type: morphology).local_thickness",
-              "Local thickness (Hildebrand-Ruegsegger): diameter of the largest inscribed ball containing each "
-              "voxel, face to face (2 sqrt(EDT^2) - voxel).");
+    Schema sc(
+        "studies[] (type: morphology).local_thickness",
+        "Local thickness (Hildebrand-Ruegsegger): diameter of the largest inscribed ball containing each "
+        "voxel, face to face (2 sqrt(EDT^2) - voxel).");
     sc.add(textList("phases", "[]", {}, "Phases; empty = every phase."));
-    sc.choice("border", "open", {"open", "closed"},
-              "open: the domain faces do not limit the balls (a particle cut by the face keeps its thickness); "
-              "closed: outside the domain counts as another phase.");
+    sc.choice(
+        "border", "open", {"open", "closed"},
+        "open: the domain faces do not limit the balls (a particle cut by the face keeps its thickness); "
+        "closed: outside the domain counts as another phase.");
     return sc;
   }();
   return s;
@@ -80,9 +84,10 @@ const Schema& thicknessSchema() {
 
 const Schema& poreSchema() {
   static const Schema s = [] {
-    Schema sc("studies[] (type: morphology).pore_size_distribution",
-              "Connected (6-neighbour) clusters of the pore phase(s): volume, equivalent diameter, Feret diameter, "
-              "number- and volume-weighted cumulative distributions (CSV per phase).");
+    Schema sc(
+        "studies[] (type: morphology).pore_size_distribution",
+        "Connected (6-neighbour) clusters of the pore phase(s): volume, equivalent diameter, Feret diameter, "
+        "number- and volume-weighted cumulative distributions (CSV per phase).");
     sc.add(textList("phases", "[]", {}, "Phases treated as pores; empty = the phases with role pore."));
     return sc;
   }();
@@ -126,8 +131,8 @@ bool isRank0(MPI_Comm comm) {
 }
 
 // Phase indices (0..P-1) of a list of names from the study, or the phases selected by `fallback`.
-std::vector<int> phaseList(const StudyContext& ctx, const std::vector<std::string>& names, const std::string& path,
-                           const std::function<bool(const Phase&)>& fallback) {
+std::vector<int> phaseList(const StudyContext& ctx, const std::vector<std::string>& names,
+                           const std::string& path, const std::function<bool(const Phase&)>& fallback) {
   std::vector<int> out;
   if (names.empty()) {
     for (int i = 0; i < ctx.phases.size(); ++i)
@@ -195,35 +200,46 @@ std::vector<std::pair<double, int64_t>> valueCounts(MPI_Comm comm, const std::ve
 
 const Schema& morphologySchema() {
   static const Schema s = [] {
-    Schema sc("studies[] (type: morphology)",
-              "The microscopist's quantification suite (thesis sec. 2.6) in one distributed run: volume fractions, "
-              "connectivity, surface area, coverage, geodesic tortuosity, local thickness, pore sizes, slice "
-              "profiles, REV, inner porosity. Results under the study in results.json (SI units, see `units`), "
-              "tables as <name>_*.csv and plots as <name>_*.png in the output directory, maps in fields.h5. See "
-              "docs/morphology.md.");
+    Schema sc(
+        "studies[] (type: morphology)",
+        "The microscopist's quantification suite (thesis sec. 2.6) in one distributed run: volume fractions, "
+        "connectivity, surface area, coverage, geodesic tortuosity, local thickness, pore sizes, slice "
+        "profiles, REV, inner porosity. Results under the study in results.json (SI units, see `units`), "
+        "tables as <name>_*.csv and plots as <name>_*.png in the output directory, maps in fields.h5. See "
+        "docs/morphology.md.");
     sc.choice("type", std::nullopt, {"morphology"}, "Study type.");
     sc.text("name", "morphology", "Study name (results key, prefix of file and field names).");
-    sc.add(textList("metrics", "[" + [] {
-      std::string l;
-      for (const auto& m : kMetrics) l += (l.empty() ? "" : ", ") + m;
-      return l;
-    }() + "]", kMetrics, "Metrics to compute (default: all)."));
+    sc.add(textList(
+        "metrics",
+        "[" +
+            [] {
+              std::string l;
+              for (const auto& m : kMetrics) l += (l.empty() ? "" : ", ") + m;
+              return l;
+            }() +
+            "]",
+        kMetrics, "Metrics to compute (default: all)."));
     sc.add(textList("directions", "[x, y, z]", {"x", "y", "z"},
                     "Directions for percolation, through-connected fractions and geodesic tortuosity."));
     ParamSpec ct;
     ct.key = "connected_to";
     ct.type = ParamType::TextMap;
     ct.defaultValue = "{}";
-    ct.doc = "Per phase a domain face (x-, x+, y-, y+, z-, z+): share of the phase's volume connected to that face, "
-             "e.g. {NMC: z-} for the current collector.";
+    ct.doc =
+        "Per phase a domain face (x-, x+, y-, y+, z-, z+): share of the phase's volume connected to that "
+        "face, "
+        "e.g. {NMC: z-} for the current collector.";
     sc.add(ct);
-    sc.choice("surface_directions", "49", {"13", "49"},
-              "Line directions of the intercept (Crofton) surface estimate: 49 (planes within 2.1 %, features >= 2 "
-              "voxels) or 13 (planes within 7.3 %, features >= 1 voxel).");
-    sc.add(textList("coverage_phases", "[]", {},
-                    "Phases whose surface coverage is reported (thesis Eq. 6); empty = the phases with role active."));
-    sc.add(textList("inner_porosity_phases", "[]", {},
-                    "Phases whose enclosed pores are counted (3D fill holes); empty = the phases with role active."));
+    sc.choice(
+        "surface_directions", "49", {"13", "49"},
+        "Line directions of the intercept (Crofton) surface estimate: 49 (planes within 2.1 %, features >= 2 "
+        "voxels) or 13 (planes within 7.3 %, features >= 1 voxel).");
+    sc.add(textList(
+        "coverage_phases", "[]", {},
+        "Phases whose surface coverage is reported (thesis Eq. 6); empty = the phases with role active."));
+    sc.add(textList(
+        "inner_porosity_phases", "[]", {},
+        "Phases whose enclosed pores are counted (3D fill holes); empty = the phases with role active."));
     ParamSpec sec;
     sec.type = ParamType::Section;
     sec.defaultValue = "{}";
@@ -244,7 +260,8 @@ const Schema& morphologySchema() {
     sec.doc = "Options of the REV curve.";
     sc.add(sec);
     sc.integer("histogram_bins", "40", 2, 10000, "Bins of the local thickness histograms.");
-    sc.boolean("plots", "true", "Write PNG plots (histograms, slice profiles, REV curves, pore size distributions).");
+    sc.boolean("plots", "true",
+               "Write PNG plots (histograms, slice profiles, REV curves, pore size distributions).");
     sc.boolean("write_fields", "true",
                "Write <name>_local_thickness_<phase> and <name>_geodesic_<phase>_<dir> [m] to fields.h5.");
     return sc;
@@ -281,23 +298,26 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
     std::string path = study.keyPath("connected_to") + "." + ph;
     int i = ctx.phases.index(ph, path);
     auto it = std::find(kFaces.begin(), kFaces.end(), face);
-    if (it == kFaces.end()) throwInput("{}: '{}' is not a face; use one of x-, x+, y-, y+, z-, z+", path, face);
+    if (it == kFaces.end())
+      throwInput("{}: '{}' is not a face; use one of x-, x+, y-, y+, z-, z+", path, face);
     connectedTo.push_back({i, static_cast<int>(it - kFaces.begin())});
   }
   const int surfaceDirs = std::stoi(study.text("surface_directions"));
   auto roleIs = [](PhaseRole r) { return [r](const Phase& p) { return p.role == r; }; };
-  const auto coveragePhases =
-      phaseList(ctx, study.texts("coverage_phases"), study.keyPath("coverage_phases"), roleIs(PhaseRole::Active));
-  const auto innerPhases = phaseList(ctx, study.texts("inner_porosity_phases"), study.keyPath("inner_porosity_phases"),
-                                     roleIs(PhaseRole::Active));
+  const auto coveragePhases = phaseList(ctx, study.texts("coverage_phases"), study.keyPath("coverage_phases"),
+                                        roleIs(PhaseRole::Active));
+  const auto innerPhases = phaseList(ctx, study.texts("inner_porosity_phases"),
+                                     study.keyPath("inner_porosity_phases"), roleIs(PhaseRole::Active));
   const Params geo = study.section("geodesic");
-  const auto geoPhases = phaseList(ctx, geo.texts("phases"), geo.keyPath("phases"), [](const Phase&) { return true; });
+  const auto geoPhases =
+      phaseList(ctx, geo.texts("phases"), geo.keyPath("phases"), [](const Phase&) { return true; });
   std::vector<int> geoAxes = parseAxes(geo.texts("directions"), geo.keyPath("directions"));
   if (geoAxes.empty()) geoAxes = axes;
   const bool geoFromPlus = geo.text("inlet") == "plus";
   const int geoNeighbours = std::stoi(geo.text("neighbourhood"));
   const Params lt = study.section("local_thickness");
-  const auto ltPhases = phaseList(ctx, lt.texts("phases"), lt.keyPath("phases"), [](const Phase&) { return true; });
+  const auto ltPhases =
+      phaseList(ctx, lt.texts("phases"), lt.keyPath("phases"), [](const Phase&) { return true; });
   const bool ltClosed = lt.text("border") == "closed";
   const Params psd = study.section("pore_size_distribution");
   const auto porePhases = phaseList(ctx, psd.texts("phases"), psd.keyPath("phases"), roleIs(PhaseRole::Pore));
@@ -385,7 +405,8 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
       }
       auto path = outPath(fmt::format("slices_{}", axisName(a)), "csv");
       csvFiles[axisName(a)] = path.filename().string();
-      std::filesystem::path png = plots ? outPath(fmt::format("slices_{}", axisName(a)), "png") : std::filesystem::path();
+      std::filesystem::path png =
+          plots ? outPath(fmt::format("slices_{}", axisName(a)), "png") : std::filesystem::path();
       onRank0(comm, [&] {
         std::ostringstream os;
         os << "slice,position_m";
@@ -514,7 +535,8 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
     ScopedTimer t(name + ": surface area");
     areas = interfaceAreas(grid, phase, P + 1, surfaceDirs);
     methods["surface_area"] = fmt::format(
-        "intercept counting (Crofton) along {} lattice directions with spherical-Voronoi weights; domain faces are "
+        "intercept counting (Crofton) along {} lattice directions with spherical-Voronoi weights; domain "
+        "faces are "
         "not interfaces",
         surfaceDirs);
   }
@@ -603,7 +625,8 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
         int64_t v = 0;
         for (const Cluster& cl : cc.clusters)
           if (cl.faces & bit) v += cl.voxels;
-        c["connected_to"] = {{"face", kFaces[face]}, {"fraction", total > 0 ? Json(v / total) : Json(nullptr)}};
+        c["connected_to"] = {{"face", kFaces[face]},
+                             {"fraction", total > 0 ? Json(v / total) : Json(nullptr)}};
       }
       conn[phases[p].name] = c;
     }
@@ -621,7 +644,8 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
       std::vector<Pore> pores = poreSizes(grid, mask, cc);
       cc = ConnectivityResult();
       std::sort(pores.begin(), pores.end(), [](const Pore& a, const Pore& b) {
-        return a.equivalentDiameter != b.equivalentDiameter ? a.equivalentDiameter < b.equivalentDiameter : a.id < b.id;
+        return a.equivalentDiameter != b.equivalentDiameter ? a.equivalentDiameter < b.equivalentDiameter
+                                                            : a.id < b.id;
       });
       Json e;
       const double totalV = static_cast<double>(counts[p]) * g.voxelVolume();
@@ -658,8 +682,9 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
       }
       auto path = outPath(fmt::format("pores_{}", safeName(phases[p].name)), "csv");
       e["csv"] = path.filename().string();
-      std::filesystem::path png =
-          plots && !pores.empty() ? outPath(fmt::format("pores_{}", safeName(phases[p].name)), "png") : std::filesystem::path();
+      std::filesystem::path png = plots && !pores.empty()
+                                      ? outPath(fmt::format("pores_{}", safeName(phases[p].name)), "png")
+                                      : std::filesystem::path();
       onRank0(comm, [&] {
         std::ostringstream os;
         os << "id,voxels,volume_m3,equivalent_diameter_m,feret_m,touches_domain_face,cumulative_number,"
@@ -677,8 +702,9 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
           acc += 1;
           accV += q.volume;
           double cn = acc / static_cast<double>(pores.size()), cv = accV / totalV;
-          os << q.id << "," << q.voxels << "," << csvNumber(q.volume) << "," << csvNumber(q.equivalentDiameter) << ","
-             << csvNumber(q.feret) << "," << (q.faces ? 1 : 0) << "," << csvNumber(cn) << "," << csvNumber(cv) << "\n";
+          os << q.id << "," << q.voxels << "," << csvNumber(q.volume) << ","
+             << csvNumber(q.equivalentDiameter) << "," << csvNumber(q.feret) << "," << (q.faces ? 1 : 0)
+             << "," << csvNumber(cn) << "," << csvNumber(cv) << "\n";
           for (int s = 0; s < 2; ++s) ch.series[s].x.push_back(q.equivalentDiameter / um);
           ch.series[0].y.push_back(cn);
           ch.series[1].y.push_back(cv);
@@ -692,7 +718,8 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
     result["pore_size_distribution"] = out;
     units["pore_size_distribution"] = "diameters: m; volume_fraction, largest_pore_share: 1; count: number";
     methods["pore_size_distribution"] =
-        "6-connected clusters; equivalent diameter (6V/pi)^(1/3); Feret = largest voxel-centre caliper over 49 "
+        "6-connected clusters; equivalent diameter (6V/pi)^(1/3); Feret = largest voxel-centre caliper over "
+        "49 "
         "lattice directions";
   }
 
@@ -722,8 +749,8 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
       e["enclosed_regions"] = holes;
       e["inner_pore_voxels"] = tot[0];
       e["inner_pore_volume_fraction"] = static_cast<double>(tot[0]) / N;
-      e["share_of_porosity"] = poreTotal > 0 ? Json(static_cast<double>(tot[0]) / static_cast<double>(poreTotal))
-                                             : Json(nullptr);
+      e["share_of_porosity"] =
+          poreTotal > 0 ? Json(static_cast<double>(tot[0]) / static_cast<double>(poreTotal)) : Json(nullptr);
       e["enclosed_volume_fraction"] = static_cast<double>(tot[1]) / N;
       out[phases[a].name] = e;
     }
@@ -774,7 +801,8 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
       auto path = outPath(fmt::format("local_thickness_{}", safeName(phases[p].name)), "csv");
       e["csv"] = path.filename().string();
       std::filesystem::path png =
-          plots ? outPath(fmt::format("local_thickness_{}", safeName(phases[p].name)), "png") : std::filesystem::path();
+          plots ? outPath(fmt::format("local_thickness_{}", safeName(phases[p].name)), "png")
+                : std::filesystem::path();
       onRank0(comm, [&] {
         std::ostringstream os;
         os << "bin_low_m,bin_high_m,voxels,volume_fraction_of_phase\n";
@@ -787,8 +815,8 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
         ch.series[0].barWidth = width / um;
         for (size_t b = 0; b < hist.size(); ++b) {
           double f = static_cast<double>(hist[b]) / static_cast<double>(st.centres);
-          os << csvNumber(b * width) << "," << csvNumber((b + 1) * width) << "," << hist[b] << "," << csvNumber(f)
-             << "\n";
+          os << csvNumber(b * width) << "," << csvNumber((b + 1) * width) << "," << hist[b] << ","
+             << csvNumber(f) << "\n";
           ch.series[0].x.push_back((b + 0.5) * width / um);
           ch.series[0].y.push_back(f);
         }
@@ -796,13 +824,15 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
         writeFileAtomic(path, os.str());
         if (plots) writeChartPng(png, ch);
       });
-      if (fields) fields->write(th, fmt::format("{}_local_thickness_{}", prefix, safeName(phases[p].name)), "m");
+      if (fields)
+        fields->write(th, fmt::format("{}_local_thickness_{}", prefix, safeName(phases[p].name)), "m");
       out[phases[p].name] = e;
     }
     result["local_thickness"] = out;
     units["local_thickness"] = "m";
     methods["local_thickness"] = fmt::format(
-        "Hildebrand-Ruegsegger on the exact Euclidean distance transform; diameter 2 sqrt(EDT^2) - voxel; border {}",
+        "Hildebrand-Ruegsegger on the exact Euclidean distance transform; diameter 2 sqrt(EDT^2) - voxel; "
+        "border {}",
         ltClosed ? "closed" : "open");
   }
 
@@ -818,7 +848,8 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
         Json d;
         d["outlet_voxels"] = r.outletVoxels;
         d["reached"] = r.reached;
-        d["reached_fraction"] = r.outletVoxels > 0 ? Json(static_cast<double>(r.reached) / r.outletVoxels) : Json(nullptr);
+        d["reached_fraction"] =
+            r.outletVoxels > 0 ? Json(static_cast<double>(r.reached) / r.outletVoxels) : Json(nullptr);
         d["thickness"] = r.thickness;
         if (r.reached > 0) {
           d["percolates"] = true;
@@ -839,15 +870,17 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
         }
         d["exchange_rounds"] = r.rounds;
         if (fields)
-          fields->write(r.distance, fmt::format("{}_geodesic_{}_{}", prefix, safeName(phases[p].name), axisName(a)), "m");
+          fields->write(r.distance,
+                        fmt::format("{}_geodesic_{}_{}", prefix, safeName(phases[p].name), axisName(a)), "m");
         e[axisName(a)] = d;
       }
       out[phases[p].name] = e;
     }
     result["geodesic"] = out;
     units["geodesic"] = "mean, min, max, std: 1 (path length / straight thickness); *_length, thickness: m";
-    methods["geodesic"] = fmt::format("{}-neighbour shortest paths from the {} face; sources half a voxel inside",
-                                      geoNeighbours, geoFromPlus ? "+" : "-");
+    methods["geodesic"] =
+        fmt::format("{}-neighbour shortest paths from the {} face; sources half a voxel inside",
+                    geoNeighbours, geoFromPlus ? "+" : "-");
   }
 
   result["units"] = units;

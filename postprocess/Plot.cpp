@@ -112,14 +112,14 @@ const uint8_t kFont[95][7] = {
     {0x00, 0x00, 0x08, 0x15, 0x02, 0x00, 0x00},  // '~'
 };
 
-constexpr int kScale = 2;                  // font pixels per glyph pixel
-constexpr int kAdvance = 6 * kScale;       // glyph width + 1 column spacing
+constexpr int kScale = 2;             // font pixels per glyph pixel
+constexpr int kAdvance = 6 * kScale;  // glyph width + 1 column spacing
 constexpr int kGlyphHeight = 7 * kScale;
 
 struct Rgb {
   uint8_t r, g, b;
 };
-const Rgb kPalette[] = {{31, 119, 180}, {255, 127, 14}, {44, 160, 44},  {214, 39, 40},  {148, 103, 189},
+const Rgb kPalette[] = {{31, 119, 180}, {255, 127, 14},  {44, 160, 44},   {214, 39, 40},  {148, 103, 189},
                         {140, 86, 75},  {227, 119, 194}, {127, 127, 127}, {188, 189, 34}, {23, 190, 207}};
 const Rgb kBlack{0, 0, 0}, kGrid{225, 225, 225}, kGrey{110, 110, 110}, kWhite{255, 255, 255};
 
@@ -209,7 +209,8 @@ void appendChunk(std::string& out, const char* type, const std::string& data) {
   be32(static_cast<uint32_t>(data.size()));
   std::string body = std::string(type, 4) + data;
   out += body;
-  be32(static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size()))));
+  be32(static_cast<uint32_t>(
+      crc32(0L, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size()))));
 }
 
 }  // namespace
@@ -290,8 +291,12 @@ std::vector<uint8_t> renderChart(const PlotChart& c) {
     ymax += pad;
     if (ymin != 0.0) ymin -= pad;
   }
-  auto px = [&](double x) { return x0 + static_cast<int>(std::lround((x - xmin) / (xmax - xmin) * (x1 - x0))); };
-  auto py = [&](double y) { return y0 - static_cast<int>(std::lround((y - ymin) / (ymax - ymin) * (y0 - y1))); };
+  auto px = [&](double x) {
+    return x0 + static_cast<int>(std::lround((x - xmin) / (xmax - xmin) * (x1 - x0)));
+  };
+  auto py = [&](double y) {
+    return y0 - static_cast<int>(std::lround((y - ymin) / (ymax - ymin) * (y0 - y1)));
+  };
 
   // Grid (tick marks and labels come after the frame).
   auto xt = niceTicks(xmin, xmax, 8), yt = niceTicks(ymin, ymax, 6);
@@ -308,7 +313,8 @@ std::vector<uint8_t> renderChart(const PlotChart& c) {
                   static_cast<uint8_t>((col.b + 2 * 255) / 3)};
       for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
         if (!std::isfinite(s.y[i])) continue;
-        int a = px(s.x[i] - 0.5 * s.barWidth), b = px(s.x[i] + 0.5 * s.barWidth), t = py(s.y[i]), z = py(std::max(0.0, ymin));
+        int a = px(s.x[i] - 0.5 * s.barWidth), b = px(s.x[i] + 0.5 * s.barWidth), t = py(s.y[i]),
+            z = py(std::max(0.0, ymin));
         cv.fill(a, t, b, z, fillCol);
         cv.line(a, t, b, t, col);
         cv.line(a, t, a, z, col);

@@ -27,7 +27,7 @@ struct PlotRefLine {
 struct PlotChart {
   std::string title, xLabel, yLabel;
   std::vector<PlotSeries> series;
-  std::vector<PlotRefLine> refLines;          // dashed horizontal lines
+  std::vector<PlotRefLine> refLines;                // dashed horizontal lines
   std::optional<std::pair<double, double>> yRange;  // default: from the data (bars start at 0)
   int width = 900, height = 560;
 };

@@ -58,7 +58,8 @@ std::vector<Pore> poreSizes(const StructuredGrid& grid, const std::vector<uint8_
         entries.push_back({static_cast<int64_t>(it - cc.clusters.begin()),
                            {(i + 0.5) * h[0], (j + 0.5) * h[1], (k + 0.5) * h[2]}});
       }
-  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.cluster < b.cluster; });
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry& a, const Entry& b) { return a.cluster < b.cluster; });
 
   // Per cluster and direction the largest and smallest projection, reduced in chunks of clusters so that
   // the buffers stay small whatever the number of pores.

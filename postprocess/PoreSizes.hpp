@@ -14,12 +14,12 @@
 namespace ssb {
 
 struct Pore {
-  int64_t id = 0;      // cluster id: smallest natural voxel index
+  int64_t id = 0;  // cluster id: smallest natural voxel index
   int64_t voxels = 0;
-  double volume = 0;   // [m^3]
+  double volume = 0;              // [m^3]
   double equivalentDiameter = 0;  // [m]
-  double feret = 0;    // [m]
-  uint8_t faces = 0;   // domain faces touched (FaceBit); a pore cut by the domain is truncated
+  double feret = 0;               // [m]
+  uint8_t faces = 0;              // domain faces touched (FaceBit); a pore cut by the domain is truncated
 };
 
 // Collective. `mask` and `clusters` as given to / returned by labelClusters. Identical on every rank,

@@ -121,7 +121,8 @@ std::vector<double> interfaceAreas(const StructuredGrid& grid, const std::vector
       }
   }
   std::vector<int64_t> total(cross.size());
-  MPI_Allreduce(cross.data(), total.data(), static_cast<int>(cross.size()), MPI_INT64_T, MPI_SUM, grid.comm());
+  MPI_Allreduce(cross.data(), total.data(), static_cast<int>(cross.size()), MPI_INT64_T, MPI_SUM,
+                grid.comm());
   std::vector<double> area(PP, 0.0);
   for (size_t q = 0; q < dirs.size(); ++q) {
     // Each crossing stands for voxelVolume / |d| of interface in direction d, weighted by 2 w_d.

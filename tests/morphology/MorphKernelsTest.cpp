@@ -47,7 +47,8 @@ struct Fixture {
   std::vector<uint8_t> mask;
 };
 
-Fixture makeFixture(std::array<int64_t, 3> n, std::array<double, 3> h, const std::function<bool(int64_t, int64_t, int64_t)>& f) {
+Fixture makeFixture(std::array<int64_t, 3> n, std::array<double, 3> h,
+                    const std::function<bool(int64_t, int64_t, int64_t)>& f) {
   VoxelGrid g;
   g.n = n;
   g.spacing = h;
@@ -58,8 +59,9 @@ Fixture makeFixture(std::array<int64_t, 3> n, std::array<double, 3> h, const std
 }
 
 // Brute-force squared distance to the nearest background voxel centre (and, closed, to the outside layer).
-double bruteD2(std::array<int64_t, 3> n, std::array<double, 3> h, const std::function<bool(int64_t, int64_t, int64_t)>& f,
-               bool closed, int64_t i, int64_t j, int64_t k) {
+double bruteD2(std::array<int64_t, 3> n, std::array<double, 3> h,
+               const std::function<bool(int64_t, int64_t, int64_t)>& f, bool closed, int64_t i, int64_t j,
+               int64_t k) {
   if (!f(i, j, k)) return 0.0;
   double best = std::numeric_limits<double>::infinity();
   for (int64_t z = -1; z <= n[2]; ++z)
@@ -67,7 +69,8 @@ double bruteD2(std::array<int64_t, 3> n, std::array<double, 3> h, const std::fun
       for (int64_t x = -1; x <= n[0]; ++x) {
         bool outside = x < 0 || y < 0 || z < 0 || x >= n[0] || y >= n[1] || z >= n[2];
         if (outside ? !closed : f(x, y, z)) continue;
-        double d = (x - i) * h[0] * (x - i) * h[0] + (y - j) * h[1] * (y - j) * h[1] + (z - k) * h[2] * (z - k) * h[2];
+        double d = (x - i) * h[0] * (x - i) * h[0] + (y - j) * h[1] * (y - j) * h[1] +
+                   (z - k) * h[2] * (z - k) * h[2];
         best = std::min(best, d);
       }
   return best;
@@ -77,7 +80,8 @@ TEST(MorphKernels, BoxExchangeHaloAndGather) {
   std::array<int64_t, 3> n{11, 7, 9};
   Fixture s = makeFixture(n, {1, 1, 1}, [](int64_t, int64_t, int64_t) { return true; });
   std::vector<int64_t> nat(static_cast<size_t>(s.grid->owned().voxels()));
-  forOwned(*s.grid, [&](int64_t i, int64_t j, int64_t k, int64_t li) { nat[li] = s.grid->naturalIndex(i, j, k); });
+  forOwned(*s.grid,
+           [&](int64_t i, int64_t j, int64_t k, int64_t li) { nat[li] = s.grid->naturalIndex(i, j, k); });
   Box3 hb;
   auto halo = haloExchange(*s.grid, nat, 2, &hb, int64_t(-1));
   for (int64_t k = hb.lo[2]; k < hb.lo[2] + hb.size[2]; ++k)
@@ -89,14 +93,16 @@ TEST(MorphKernels, BoxExchangeHaloAndGather) {
   Box3 all;
   all.size = n;
   auto gathered = redistribute(PETSC_COMM_WORLD, s.grid->owned(), nat, rank == 0 ? all : Box3{}, int64_t(-1));
-  if (rank == 0)
+  if (rank == 0) {
     for (int64_t q = 0; q < all.voxels(); ++q) ASSERT_EQ(gathered[q], q);
+  }
 }
 
 TEST(MorphKernels, DistanceTransformIsExact) {
   for (int variant = 0; variant < 4; ++variant) {
     std::array<int64_t, 3> n{19, 14, 12};
-    std::array<double, 3> h = variant < 2 ? std::array<double, 3>{1, 1, 1} : std::array<double, 3>{1.0, 1.5, 0.7};
+    std::array<double, 3> h =
+        variant < 2 ? std::array<double, 3>{1, 1, 1} : std::array<double, 3>{1.0, 1.5, 0.7};
     bool closed = variant % 2 == 1;
     auto f = blobs(n, 11 + variant, 0.35);
     Fixture s = makeFixture(n, h, f);
@@ -114,7 +120,8 @@ TEST(MorphKernels, DistanceTransformIsExact) {
 TEST(MorphKernels, LocalThicknessMatchesDefinition) {
   // Definition: thickness(y) = 2 sqrt(max{D(c) : c in phase, |y - c|^2 < D(c)}) - h_min, D = squared EDT.
   // Variants: unit voxels (open, closed border), 0.3 um voxels (squared distances are not integers in
-  // floating point: the containment tables must still decide in integers; this spacing exposed it), anisotropic voxels.
+  // floating point: the containment tables must still decide in integers; this spacing exposed it),
+  // anisotropic voxels.
   for (int variant = 0; variant < 4; ++variant) {
     std::array<int64_t, 3> n{18, 15, 13};
     std::array<double, 3> h = variant < 2    ? std::array<double, 3>{1, 1, 1}
@@ -142,14 +149,18 @@ TEST(MorphKernels, LocalThicknessMatchesDefinition) {
           for (int64_t x = 0; x < n[0]; ++x) {
             double Dc = D[(z * n[1] + y) * n[0] + x];
             if (Dc <= best) continue;
-            double d = (x - i) * h[0] * (x - i) * h[0] + (y - j) * h[1] * (y - j) * h[1] + (z - k) * h[2] * (z - k) * h[2];
+            double d = (x - i) * h[0] * (x - i) * h[0] + (y - j) * h[1] * (y - j) * h[1] +
+                       (z - k) * h[2] * (z - k) * h[2];
             if (d < Dc * (1 - 1e-12)) best = Dc;
           }
-      EXPECT_NEAR(lt[li], 2 * std::sqrt(best) - hmin, 1e-9 * hmin) << variant << " at " << i << "," << j << "," << k;
+      EXPECT_NEAR(lt[li], 2 * std::sqrt(best) - hmin, 1e-9 * hmin)
+          << variant << " at " << i << "," << j << "," << k;
     });
     EXPECT_GT(st.centres, 0);
     // The discrete containment tables (isotropic voxels) drop balls inside a neighbour's ball.
-    if (variant < 3) EXPECT_LT(st.keptCentres, st.centres / 2);
+    if (variant < 3) {
+      EXPECT_LT(st.keptCentres, st.centres / 2);
+    }
   }
 }
 
@@ -167,7 +178,8 @@ TEST(MorphKernels, GeodesicMatchesSerialDijkstra) {
     const double inf = std::numeric_limits<double>::infinity();
     const int64_t N = n[0] * n[1] * n[2];
     std::vector<double> d(N, inf);
-    std::priority_queue<std::pair<double, int64_t>, std::vector<std::pair<double, int64_t>>, std::greater<>> q;
+    std::priority_queue<std::pair<double, int64_t>, std::vector<std::pair<double, int64_t>>, std::greater<>>
+        q;
     auto at = [&](int64_t i, int64_t j, int64_t k) { return (k * n[1] + j) * n[0] + i; };
     for (int64_t k = 0; k < n[2]; ++k)
       for (int64_t j = 0; j < n[1]; ++j)

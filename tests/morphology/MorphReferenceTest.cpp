@@ -30,8 +30,10 @@ TEST(MorphReference, TauFactorElectrodeFractionsAndThroughConnectivity) {
   pm.add(Phase{"pore", PhaseRole::Pore, {0}});
   pm.add(Phase{"NMC", PhaseRole::Active, {85}});
   pm.add(Phase{"CBD", PhaseRole::Other, {170}});
-  Json r = test::runStudy(v, pm, "{type: morphology, name: taufactor, metrics: [volume_fractions, connectivity], "
-                                 "directions: [z, y, x]}", "taufactor");
+  Json r = test::runStudy(v, pm,
+                          "{type: morphology, name: taufactor, metrics: [volume_fractions, connectivity], "
+                          "directions: [z, y, x]}",
+                          "taufactor");
   // Volume fractions: the notebook prints 5 digits.
   EXPECT_NEAR(r["volume_fractions"]["pore"].get<double>(), 0.44992, 5e-6);
   EXPECT_NEAR(r["volume_fractions"]["NMC"].get<double>(), 0.40047, 5e-6);

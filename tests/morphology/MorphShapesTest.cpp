@@ -31,12 +31,15 @@ double sq(double x) { return x * x; }
 TEST(MorphShapes, SphereVolumeSurfaceThickness) {
   // NMC ball of radius 10 centred on voxel (15,15,15) in LPS, 32^3 voxels of 0.5 um.
   const double h = 0.5e-6;
-  Volume v = test::makeVolume(PETSC_COMM_WORLD, {32, 32, 32}, [](int64_t i, int64_t j, int64_t k) {
-    return sq(i - 15) + sq(j - 15) + sq(k - 15) <= 100 ? kNmc : kLps;
-  }, {h, h, h});
+  Volume v = test::makeVolume(PETSC_COMM_WORLD, {32, 32, 32},
+                              [](int64_t i, int64_t j, int64_t k) {
+                                return sq(i - 15) + sq(j - 15) + sq(k - 15) <= 100 ? kNmc : kLps;
+                              },
+                              {h, h, h});
   PhaseMap pm = test::composite();
-  Json r = test::runStudy(v, pm, "{type: morphology, name: sphere, metrics: [volume_fractions, surface_area, "
-                                 "local_thickness, connectivity], local_thickness: {phases: [NMC]}}");
+  Json r = test::runStudy(v, pm,
+                          "{type: morphology, name: sphere, metrics: [volume_fractions, surface_area, "
+                          "local_thickness, connectivity], local_thickness: {phases: [NMC]}}");
   const double N = 32.0 * 32 * 32;
   const int64_t ball = latticeBall(100);
   EXPECT_DOUBLE_EQ(num(r["volume_fractions"]["NMC"]), ball / N);
@@ -73,8 +76,10 @@ TEST(MorphShapes, OffCentreSphereSurface) {
       return sq(i - 16.2) + sq(j - 15.7) + sq(k - 16.4) <= sq(12.3) ? kNmc : kLps;
     });
     PhaseMap pm = test::composite();
-    Json r = test::runStudy(v, pm, fmt::format("{{type: morphology, name: sph2, metrics: [surface_area], "
-                                               "surface_directions: {}}}", dirs));
+    Json r = test::runStudy(v, pm,
+                            fmt::format("{{type: morphology, name: sph2, metrics: [surface_area], "
+                                        "surface_directions: {}}}",
+                                        dirs));
     const double exact = 4 * M_PI * sq(12.3) / (34.0 * 33 * 32);
     EXPECT_NEAR(num(r["surface_area"]["per_volume"]["NMC"]) / exact, 1.0, 0.03) << dirs;
   }
@@ -100,8 +105,9 @@ TEST(MorphShapes, LayersCoverageSlicesRev) {
     return k < 8 ? kPore : k < 20 ? kNmc : kLps;
   });
   PhaseMap pm = test::composite();
-  Json r = test::runStudy(v, pm, "{type: morphology, name: layers, metrics: [surface_area, coverage, "
-                                 "slice_profiles, rev, volume_fractions]}");
+  Json r = test::runStudy(v, pm,
+                          "{type: morphology, name: layers, metrics: [surface_area, coverage, "
+                          "slice_profiles, rev, volume_fractions]}");
   double factor = 0;
   for (const auto& d : croftonDirections(49, {1, 1, 1})) factor += 2 * d.weight * std::abs(d.d[2]) / d.length;
   const double V = 24.0 * 20 * 32, A = 24.0 * 20;
@@ -162,11 +168,13 @@ TEST(MorphShapes, SlabAndCylinderThickness) {
   // background at (t + 1) / 2, diameter t + 1 - 1 = t exactly; even t: two centre voxels at t / 2,
   // diameter t - 1.
   for (int t : {7, 8}) {
-    Volume v = test::makeVolume(PETSC_COMM_WORLD, {20, 18, 30},
-                                [t](int64_t, int64_t, int64_t k) { return k >= 10 && k < 10 + t ? kLps : kNmc; });
+    Volume v = test::makeVolume(PETSC_COMM_WORLD, {20, 18, 30}, [t](int64_t, int64_t, int64_t k) {
+      return k >= 10 && k < 10 + t ? kLps : kNmc;
+    });
     PhaseMap pm = test::composite();
-    Json r = test::runStudy(v, pm, "{type: morphology, name: slab, metrics: [local_thickness], "
-                                   "local_thickness: {phases: [LPS]}}");
+    Json r = test::runStudy(v, pm,
+                            "{type: morphology, name: slab, metrics: [local_thickness], "
+                            "local_thickness: {phases: [LPS]}}");
     const double expect = t % 2 ? t : t - 1;
     EXPECT_DOUBLE_EQ(num(r["local_thickness"]["LPS"]["min"]), expect);
     EXPECT_DOUBLE_EQ(num(r["local_thickness"]["LPS"]["max"]), expect);
@@ -180,13 +188,15 @@ TEST(MorphShapes, SlabAndCylinderThickness) {
     return sq(j - 12) + sq(k - 12) <= 64 ? kLps : kNmc;
   });
   PhaseMap pm = test::composite();
-  Json r = test::runStudy(v, pm, "{type: morphology, name: cyl, metrics: [local_thickness], "
-                                 "local_thickness: {phases: [LPS]}}");
+  Json r = test::runStudy(v, pm,
+                          "{type: morphology, name: cyl, metrics: [local_thickness], "
+                          "local_thickness: {phases: [LPS]}}");
   EXPECT_NEAR(num(r["local_thickness"]["LPS"]["min"]), 2 * std::sqrt(65.0) - 1, 1e-12);
   EXPECT_NEAR(num(r["local_thickness"]["LPS"]["max"]), 2 * std::sqrt(65.0) - 1, 1e-12);
   EXPECT_LE(std::abs(num(r["local_thickness"]["LPS"]["mean"]) - 16), 1.0);
-  Json rc = test::runStudy(v, pm, "{type: morphology, name: cylc, metrics: [local_thickness], "
-                                  "local_thickness: {phases: [LPS], border: closed}}");
+  Json rc = test::runStudy(v, pm,
+                           "{type: morphology, name: cylc, metrics: [local_thickness], "
+                           "local_thickness: {phases: [LPS], border: closed}}");
   EXPECT_LT(num(rc["local_thickness"]["LPS"]["min"]), num(r["local_thickness"]["LPS"]["min"]));
   EXPECT_NEAR(num(rc["local_thickness"]["LPS"]["max"]), 2 * std::sqrt(65.0) - 1, 1e-12);
 }
@@ -195,13 +205,16 @@ TEST(MorphShapes, StraightAndZigZagChannels) {
   const double h = 0.5e-6;
   // Straight 3 x 3 LPS channel along z through NMC: every path is straight, tortuosity exactly 1.
   {
-    Volume v = test::makeVolume(PETSC_COMM_WORLD, {12, 12, 20}, [](int64_t i, int64_t j, int64_t) {
-      return i >= 4 && i < 7 && j >= 5 && j < 8 ? kLps : kNmc;
-    }, {h, h, h});
+    Volume v = test::makeVolume(
+        PETSC_COMM_WORLD, {12, 12, 20},
+        [](int64_t i, int64_t j, int64_t) { return i >= 4 && i < 7 && j >= 5 && j < 8 ? kLps : kNmc; },
+        {h, h, h});
     PhaseMap pm = test::composite();
     for (const char* nb : {"6", "26"}) {
-      Json r = test::runStudy(v, pm, fmt::format("{{type: morphology, name: straight, metrics: [geodesic], "
-                                                 "geodesic: {{phases: [LPS], neighbourhood: {}}}}}", nb));
+      Json r = test::runStudy(v, pm,
+                              fmt::format("{{type: morphology, name: straight, metrics: [geodesic], "
+                                          "geodesic: {{phases: [LPS], neighbourhood: {}}}}}",
+                                          nb));
       const Json& z = r["geodesic"]["LPS"]["z"];
       EXPECT_EQ(num(z["mean"]), 1.0) << nb;
       EXPECT_EQ(num(z["min"]), 1.0) << nb;
@@ -224,18 +237,21 @@ TEST(MorphShapes, StraightAndZigZagChannels) {
   };
   Volume v = test::makeVolume(PETSC_COMM_WORLD, {20, 3, 30}, zig, {h, h, h});
   PhaseMap pm = test::composite();
-  Json r6 = test::runStudy(v, pm, "{type: morphology, name: zig6, metrics: [geodesic], "
-                                  "geodesic: {phases: [LPS], directions: [z]}}");
+  Json r6 = test::runStudy(v, pm,
+                           "{type: morphology, name: zig6, metrics: [geodesic], "
+                           "geodesic: {phases: [LPS], directions: [z]}}");
   const Json& z6 = r6["geodesic"]["LPS"]["z"];
   EXPECT_NEAR(num(z6["mean"]), 58.0 / 30, 1e-13);
   EXPECT_NEAR(num(z6["max_length"]), 58 * h, 1e-13 * h);
   EXPECT_EQ(z6["reached"].get<int64_t>(), 1);
-  Json r26 = test::runStudy(v, pm, "{type: morphology, name: zig26, metrics: [geodesic], "
-                                   "geodesic: {phases: [LPS], directions: [z], neighbourhood: 26}}");
+  Json r26 = test::runStudy(v, pm,
+                            "{type: morphology, name: zig26, metrics: [geodesic], "
+                            "geodesic: {phases: [LPS], directions: [z], neighbourhood: 26}}");
   EXPECT_NEAR(num(r26["geodesic"]["LPS"]["z"]["mean"]), (58 - 4 * (2 - std::sqrt(2.0))) / 30, 1e-13);
   // From the + face the path is the same, reversed.
-  Json rp = test::runStudy(v, pm, "{type: morphology, name: zigp, metrics: [geodesic], "
-                                  "geodesic: {phases: [LPS], directions: [z], inlet: plus}}");
+  Json rp = test::runStudy(v, pm,
+                           "{type: morphology, name: zigp, metrics: [geodesic], "
+                           "geodesic: {phases: [LPS], directions: [z], inlet: plus}}");
   EXPECT_NEAR(num(rp["geodesic"]["LPS"]["z"]["mean"]), 58.0 / 30, 1e-13);
 }
 
@@ -246,13 +262,17 @@ TEST(MorphShapes, TwoSpheresConnectivityAndPoreSizes) {
   const double h = 1e-6;
   const int64_t ball = latticeBall(36);
   for (int gap : {12, 14}) {
-    Volume v = test::makeVolume(PETSC_COMM_WORLD, {33, 21, 21}, [gap](int64_t i, int64_t j, int64_t k) {
-      bool a = sq(i - 9) + sq(j - 10) + sq(k - 10) <= 36, b = sq(i - 9 - gap) + sq(j - 10) + sq(k - 10) <= 36;
-      return a || b ? kPore : kLps;
-    }, {h, h, h});
+    Volume v = test::makeVolume(PETSC_COMM_WORLD, {33, 21, 21},
+                                [gap](int64_t i, int64_t j, int64_t k) {
+                                  bool a = sq(i - 9) + sq(j - 10) + sq(k - 10) <= 36,
+                                       b = sq(i - 9 - gap) + sq(j - 10) + sq(k - 10) <= 36;
+                                  return a || b ? kPore : kLps;
+                                },
+                                {h, h, h});
     PhaseMap pm = test::composite();
-    Json r = test::runStudy(v, pm, "{type: morphology, name: spheres, metrics: [connectivity, "
-                                   "pore_size_distribution, volume_fractions], connected_to: {LPS: z-}}");
+    Json r = test::runStudy(v, pm,
+                            "{type: morphology, name: spheres, metrics: [connectivity, "
+                            "pore_size_distribution, volume_fractions], connected_to: {LPS: z-}}");
     const Json& c = r["connectivity"]["pore"];
     const Json& p = r["pore_size_distribution"]["pore"];
     const double N = 33.0 * 21 * 21;
@@ -290,8 +310,9 @@ TEST(MorphShapes, ThroughFractionAndFaceConnection) {
     return column || block || cube ? kNmc : kLps;
   });
   PhaseMap pm = test::composite();
-  Json r = test::runStudy(v, pm, "{type: morphology, name: through, metrics: [connectivity], "
-                                 "connected_to: {NMC: z-}, directions: [z, x]}");
+  Json r = test::runStudy(v, pm,
+                          "{type: morphology, name: through, metrics: [connectivity], "
+                          "connected_to: {NMC: z-}, directions: [z, x]}");
   const Json& c = r["connectivity"]["NMC"];
   EXPECT_EQ(c["voxels"].get<int64_t>(), 304);
   EXPECT_EQ(c["clusters"].get<int64_t>(), 3);

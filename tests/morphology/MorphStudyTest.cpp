@@ -32,7 +32,8 @@ test::LabelFn compositeFn(std::array<int64_t, 3> n, uint64_t seed) {
   }
   return [balls](int64_t i, int64_t j, int64_t k) {
     for (const auto& b : balls)
-      if ((i - b.c[0]) * (i - b.c[0]) + (j - b.c[1]) * (j - b.c[1]) + (k - b.c[2]) * (k - b.c[2]) <= b.r * b.r)
+      if ((i - b.c[0]) * (i - b.c[0]) + (j - b.c[1]) * (j - b.c[1]) + (k - b.c[2]) * (k - b.c[2]) <=
+          b.r * b.r)
         return b.label;
     return kLps;
   };
@@ -87,8 +88,9 @@ TEST(MorphStudy, SameResultOnAllRanksAndOnOne) {
   compare(all, Json::parse(serial), "result");
 
   // Every metric is there, with the paths the quickstart summary reads.
-  for (const char* m : {"volume_fractions", "connectivity", "surface_area", "coverage", "geodesic", "local_thickness",
-                        "pore_size_distribution", "slice_profiles", "rev", "inner_porosity", "units"})
+  for (const char* m :
+       {"volume_fractions", "connectivity", "surface_area", "coverage", "geodesic", "local_thickness",
+        "pore_size_distribution", "slice_profiles", "rev", "inner_porosity", "units"})
     EXPECT_TRUE(all.contains(m)) << m;
   EXPECT_TRUE(all["coverage"]["NMC"]["electrolyte_fraction"].is_number());
   EXPECT_TRUE(all["geodesic"]["LPS"]["z"]["mean"].is_number());
@@ -133,7 +135,8 @@ TEST(MorphStudy, MetricsSwitchOff) {
   const std::array<int64_t, 3> n{16, 16, 16};
   PhaseMap pm = test::composite();
   Volume v = test::makeVolume(PETSC_COMM_WORLD, n, compositeFn(n, 5));
-  Json r = test::runStudy(v, pm, "{type: morphology, name: some, metrics: [volume_fractions, rev], plots: false}");
+  Json r =
+      test::runStudy(v, pm, "{type: morphology, name: some, metrics: [volume_fractions, rev], plots: false}");
   EXPECT_TRUE(r.contains("volume_fractions"));
   EXPECT_TRUE(r.contains("rev"));
   for (const char* m : {"connectivity", "surface_area", "coverage", "geodesic", "local_thickness",
@@ -164,7 +167,8 @@ TEST(MorphStudy, BadInputs) {
   expectInputError("{type: morphology, geodesic: {phases: [LPS, LPS]}}", "listed twice");
   expectInputError("{type: morphology, geodesic: {phases: [Li]}}", "studies[0].geodesic.phases[0]");
   expectInputError("{type: morphology, geodesic: {neighbourhood: 18}}", "studies[0].geodesic.neighbourhood");
-  expectInputError("{type: morphology, local_thickness: {border: mirror}}", "studies[0].local_thickness.border");
+  expectInputError("{type: morphology, local_thickness: {border: mirror}}",
+                   "studies[0].local_thickness.border");
   expectInputError("{type: morphology, rev: {tolerance: 2}}", "studies[0].rev.tolerance");
   expectInputError("{type: morphology, histogram_bins: 1}", "studies[0].histogram_bins");
   expectInputError("{type: morphology, surface_directions: 26}", "studies[0].surface_directions");

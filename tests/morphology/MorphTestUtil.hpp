@@ -40,12 +40,14 @@ inline Volume makeVolume(MPI_Comm comm, std::array<int64_t, 3> n, const LabelFn&
 }
 
 // Owned mask (grid.localIndex order) of a global predicate.
-inline std::vector<uint8_t> ownedMask(const StructuredGrid& grid, const std::function<bool(int64_t, int64_t, int64_t)>& f) {
+inline std::vector<uint8_t> ownedMask(const StructuredGrid& grid,
+                                      const std::function<bool(int64_t, int64_t, int64_t)>& f) {
   const Box3& b = grid.owned();
   std::vector<uint8_t> m(static_cast<size_t>(b.voxels()));
   for (int64_t k = b.lo[2]; k < b.lo[2] + b.size[2]; ++k)
     for (int64_t j = b.lo[1]; j < b.lo[1] + b.size[1]; ++j)
-      for (int64_t i = b.lo[0]; i < b.lo[0] + b.size[0]; ++i) m[grid.localIndex(i, j, k)] = f(i, j, k) ? 1 : 0;
+      for (int64_t i = b.lo[0]; i < b.lo[0] + b.size[0]; ++i)
+        m[grid.localIndex(i, j, k)] = f(i, j, k) ? 1 : 0;
   return m;
 }
 
@@ -70,13 +72,14 @@ inline PhaseMap composite() {
 inline std::filesystem::path outDir(const std::string& tag) {
   int size = 1;
   MPI_Comm_size(MPI_COMM_WORLD, &size);
-  std::filesystem::path d = std::filesystem::current_path() / ("morph_out_" + tag + "_np" + std::to_string(size));
+  std::filesystem::path d =
+      std::filesystem::current_path() / ("morph_out_" + tag + "_np" + std::to_string(size));
   std::filesystem::create_directories(d);
   return d;
 }
 
-inline Json runStudy(const Volume& v, const PhaseMap& pm, const std::string& yaml, const std::string& tag = "t",
-                     FieldWriter* fields = nullptr) {
+inline Json runStudy(const Volume& v, const PhaseMap& pm, const std::string& yaml,
+                     const std::string& tag = "t", FieldWriter* fields = nullptr) {
   YAML::Node node = YAML::Load(yaml);
   Params p(node, morphologySchema(), "studies[0]");
   StudyContext ctx{v, pm, fields, outDir(tag), p.text("name")};

@@ -56,7 +56,8 @@ TEST(MorphUnit, BallReachMatchesEnumeration) {
         for (int y = -m; y <= m; ++y)
           for (int zz = -m; zz <= m; ++zz) {
             if (x * x + y * y + zz * zz >= r2) continue;
-            int64_t d = (x - e[cls - 1][0]) * (x - e[cls - 1][0]) + (y - e[cls - 1][1]) * (y - e[cls - 1][1]) +
+            int64_t d = (x - e[cls - 1][0]) * (x - e[cls - 1][0]) +
+                        (y - e[cls - 1][1]) * (y - e[cls - 1][1]) +
                         (zz - e[cls - 1][2]) * (zz - e[cls - 1][2]);
             best = std::max(best, d);
           }
@@ -108,8 +109,8 @@ TEST(MorphUnit, CroftonDirectionsAndQuadratureError) {
 }
 
 uint32_t be32(const std::string& s, size_t at) {
-  return (uint32_t(uint8_t(s[at])) << 24) | (uint32_t(uint8_t(s[at + 1])) << 16) | (uint32_t(uint8_t(s[at + 2])) << 8) |
-         uint32_t(uint8_t(s[at + 3]));
+  return (uint32_t(uint8_t(s[at])) << 24) | (uint32_t(uint8_t(s[at + 1])) << 16) |
+         (uint32_t(uint8_t(s[at + 2])) << 8) | uint32_t(uint8_t(s[at + 3]));
 }
 
 TEST(MorphUnit, PngRoundTripThroughZlib) {
