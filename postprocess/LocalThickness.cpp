@@ -21,9 +21,9 @@ int64_t isqrt(int64_t m) {
   return r;
 }
 
-// Above this squared radius (in voxels^2) the containment tables cost more than they save; the continuous
-// test is used instead (still exact, prunes less).
-constexpr int64_t kTableLimit = 40000;
+// Above this squared radius (100 voxels) the tables (O(r^2) work per distinct radius) cost more than they
+// save; the continuous test is used instead (still exact, prunes less).
+constexpr int64_t kTableLimit = 10000;
 
 struct Centre {
   int64_t i, j, k;

@@ -145,6 +145,19 @@ TEST(MorphStudy, MetricsSwitchOff) {
   for (const auto& f : r["files"]) EXPECT_EQ(std::filesystem::path(f.get<std::string>()).extension(), ".csv");
 }
 
+TEST(MorphStudy, SingleSliceVolume) {
+  // A 2-D image (one slice): every metric runs; geodesic along z crosses one voxel (tortuosity 1), the
+  // REV has no centred cube, local thickness is bounded by the in-plane background.
+  const std::array<int64_t, 3> n{24, 20, 1};
+  PhaseMap pm = test::composite();
+  Volume v = test::makeVolume(PETSC_COMM_WORLD, n, compositeFn({24, 20, 8}, 9));
+  Json r = test::runStudy(v, pm, "{type: morphology, name: slice, plots: false}", "slice");
+  EXPECT_TRUE(r["rev"].contains("note"));
+  EXPECT_EQ(r["geodesic"]["LPS"]["z"]["mean"].get<double>(), 1.0);
+  EXPECT_EQ(r["geodesic"]["LPS"]["z"]["reached_fraction"].get<double>(), 1.0);
+  EXPECT_TRUE(r["local_thickness"]["LPS"]["mean"].is_number());
+}
+
 // One test per bad-input rule: each throws InputError naming the YAML path.
 void expectInputError(const std::string& yaml, const std::string& fragment) {
   const std::array<int64_t, 3> n{8, 8, 8};
