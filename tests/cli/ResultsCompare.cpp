@@ -27,7 +27,7 @@ void compare(const Json& a, const Json& b, const std::string& path, int& numbers
   ASSERT_EQ(a.type(), b.type()) << path;
   if (a.is_object()) {
     for (const auto& [k, v] : a.items()) {
-      if (kSkip.count(k)) continue;
+      if (kSkip.count(k) || k.ends_with("seconds")) continue;
       ASSERT_TRUE(b.contains(k)) << path << "." << k;
       compare(v, b[k], path + "." + k, numbers);
     }
