@@ -1,7 +1,7 @@
 #pragma once
 // The one discretisation of -div(k grad u) on the voxel grid, used by every physics.
 //
-// Cell-centred finite volumes on the StructuredGrid's DMDA: one unknown per voxel, 7-point stencil,
+// Cell-centred finite volumes on the StructuredGrid's DMDA: one value per voxel, 7-point stencil,
 // per-axis voxel spacing h_a (grid.geometry().spacing) and face area A_a (product of the two other
 // spacings), face conductances A/h * harmonic(k1, k2) (physics/FaceKernels.hpp). For a coefficient k in
 // S/m and u in V the rows are current balances in A; other physics use other units consistently.
@@ -12,18 +12,19 @@
 //   Dirichlet  u = value, placed either on the face itself, half a voxel from the first cell centres
 //              (DirichletPlacement::Face, conductance 2 A/h k: TauFactor's convention; series layers give
 //              exactly the harmonic mean), or on the whole first/last voxel layer (PinnedLayer: PuMA,
-//              PoreSpy and OpenImpala's HYPRE path), whose voxels then become fixed rows.
+//              PoreSpy and OpenImpala's HYPRE path), whose voxels are then fixed values.
 //
-// Inactive voxels (k <= 0, or 0 in the active mask) become identity rows with zero right-hand side and
-// no coupling to any neighbour, so the matrix stays symmetric and non-singular whatever the mask is,
-// provided every active cluster touches a Dirichlet face (the caller removes the others: percolation).
-// Fixed (pinned) rows are eliminated from their neighbours' rows (moved to the right-hand side) for
-// the same reason: the matrix stays symmetric, so CG applies.
+// Unknowns are the active voxels only: voxels with k <= 0 or outside the active mask (non-conducting, or
+// not percolating) and the voxels of pinned layers are not part of the linear system at all, and no row
+// couples to them (a fixed neighbour's value goes to the right-hand side). The matrix is therefore
+// symmetric, and non-singular provided every active cluster touches a Dirichlet face (the caller removes
+// the others: percolation). Leaving the inactive voxels out, rather than carrying them as identity rows on
+// the DMDA layout, removes ~45 % of the rows on a typical porous volume, which the algebraic multigrid
+// set-up and every Krylov vector operation pay for (measured in docs/conductivity.md).
 //
-// The matrix is AIJ on the DMDA's layout and numbering, preallocated with the exact coupling count of
-// each row rather than DMCreateMatrix's full 7-point pattern: DMCreateMatrix fills the whole star
-// pattern with explicit zeros, which on a 50 % porous volume roughly doubles the stored non-zeros and
-// makes algebraic multigrid carry couplings that do not exist.
+// Numbering: each rank numbers its owned unknowns in the grid's local (x fastest) order, ranks in order,
+// so vectors are distributed like the DMDA but compressed. The matrix is AIJ, preallocated and filled in
+// one pass from CSR arrays (createMatrix); assemble() rewrites values into the same pattern.
 #include <array>
 #include <cstdint>
 #include <vector>
@@ -61,15 +62,17 @@ class FluxOperator {
   const FluxBoundary& boundary() const { return m_bc; }
   int64_t activeVoxels() const { return m_activeGlobal; }  // global count, fixed (pinned) voxels included
   int64_t pinnedVoxels() const { return m_pinnedGlobal; }  // global count of fixed voxels
+  int64_t unknowns() const { return m_nGlobal; }            // active minus pinned: the system size
 
-  // Collective. The AIJ matrix (exact preallocation, local-to-global mapping and stencil set so that
-  // MatSetValuesStencil works on it) and a global Vec, both on the grid's layout.
+  // Collective. The AIJ matrix of the system, exactly preallocated and already holding the operator's
+  // values (symmetric; an isolated active voxel with no coupling gets a typical diagonal and u = 0).
   MatHandle createMatrix() const;
+  // Collective. A vector of the system's layout (solution or right-hand side).
   VecHandle createVector() const;
 
-  // Collective. Writes every row of A (pattern identical on repeated calls) and b. A is symmetric; the
-  // diagonal of inactive rows is a typical active diagonal so that its scale does not upset the solver.
+  // Collective. Rewrite the values of A (created by createMatrix, same pattern) and the right-hand side b.
   void assemble(Mat A, Vec b) const;
+  void assembleRhs(Vec b) const;
 
   // Collective. Current entering the solved region through Dirichlet face `face` (unit of k * u * m,
   // i.e. A for S/m and V): sum over the boundary voxels of g (value - u_inner), where for Face placement
@@ -86,17 +89,29 @@ class FluxOperator {
   // Owned values of u in grid.localIndex order with pinned voxels set exactly to their value and
   // inactive voxels to 0 (for output). Collective.
   std::vector<double> potential(Vec u) const;
+  // Collective. The same as a global Vec on grid.dm().
+  VecHandle toGrid(Vec u) const;
 
  private:
   // Per global voxel (i, j, k): Dirichlet face whose pinned layer holds it, or -1.
   int pinnedFace(int64_t i, int64_t j, int64_t k) const;
+  // Offset of (possibly wrapped-ghost) voxel c in the ghosted box.
+  int64_t ghostOffset(int64_t i, int64_t j, int64_t k) const {
+    return ((k - m_ghostLo[2]) * m_ghostSize[1] + (j - m_ghostLo[1])) * m_ghostSize[0] + (i - m_ghostLo[0]);
+  }
+  template <typename F>
+  void forEachRow(F&& f) const;  // f(row index, Row) for every owned unknown, in row order
 
   const StructuredGrid& m_grid;
   FluxBoundary m_bc;
-  VecHandle m_kLocal;  // ghosted effective coefficient: k on active voxels, 0 elsewhere
+  VecHandle m_kLocal;                // ghosted effective coefficient: k on active voxels, 0 elsewhere
+  std::vector<PetscInt> m_unknown;   // ghosted box: global unknown index, -1 = not an unknown
+  std::array<int64_t, 3> m_ghostLo{}, m_ghostSize{};
+  PetscInt m_rowStart = 0, m_nLocal = 0;
   double m_identityDiag = 1.0;
   int64_t m_activeGlobal = 0;
   int64_t m_pinnedGlobal = 0;
+  int64_t m_nGlobal = 0;
 };
 
 }  // namespace ssb

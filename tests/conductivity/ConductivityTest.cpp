@@ -257,19 +257,19 @@ TEST(Conductivity, RankIndependence) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Solver tolerance: tightening rtol 100x from the default changes tau by < 0.1 % (documented default 1e-8).
+// Solver tolerance: tightening rtol 100x from the default changes tau by < 0.1 % (documented default 1e-6).
 
 TEST(Conductivity, TauIsConvergedAtTheDefaultTolerance) {
   auto spheres = test::nonOverlappingSpheres({40, 40, 40}, 4.0, 0.35, 0.0, 3);
   Volume v = makeVolume(PETSC_COMM_WORLD, {40, 40, 40}, test::sphereLabels(spheres));
   PhaseMap pm = abPhases();
   Json def = runStudy(v, pm, "{type: conductivity, conductivities: {A: 1}}");
-  Json tight = runStudy(v, pm, "{type: conductivity, conductivities: {A: 1}, rtol: 1e-10}");
-  EXPECT_EQ(def["rtol"].get<double>(), 1e-8);
+  Json tight = runStudy(v, pm, "{type: conductivity, conductivities: {A: 1}, rtol: 1e-8}");
+  EXPECT_EQ(def["rtol"].get<double>(), 1e-6);
   for (const char* d : {"x", "y", "z"}) {
     EXPECT_LT(relErr(tau(def, d), tau(tight, d)), 1e-3) << d;
-    EXPECT_LE(def["directions"][d]["relative_residual"].get<double>(), 1e-8) << d;
-    EXPECT_LT(def["directions"][d]["flux_imbalance"].get<double>(), 1e-5) << d;
+    EXPECT_LE(def["directions"][d]["relative_residual"].get<double>(), 1e-6) << d;
+    EXPECT_LT(def["directions"][d]["flux_imbalance"].get<double>(), 1e-4) << d;
   }
 }
 
@@ -318,11 +318,12 @@ TEST(FluxOperator, UniformSolutionAndCurrentDensity) {
     EXPECT_EQ(op.boundaryCurrent(x, faceIndex(kX, false)), 0.0);  // not a Dirichlet face
     EXPECT_EQ(op.activeVoxels(), 9 * 7 * 5);
     EXPECT_EQ(op.pinnedVoxels(), face ? 0 : 2 * 9 * 5);
+    EXPECT_EQ(op.unknowns(), op.activeVoxels() - op.pinnedVoxels());
   }
 }
 
-TEST(FluxOperator, InactiveVoxelsAreIdentityRows) {
-  // Checkerboard columns: inactive voxels must neither couple nor receive current.
+TEST(FluxOperator, InactiveVoxelsAreNotUnknowns) {
+  // Checkerboard columns: inactive voxels must neither couple nor be solved for.
   Volume v = makeVolume(PETSC_COMM_WORLD, {6, 6, 4}, [](int64_t i, int64_t j, int64_t) {
     return static_cast<uint16_t>((i + j) % 2);
   });
@@ -331,14 +332,20 @@ TEST(FluxOperator, InactiveVoxelsAreIdentityRows) {
   for (size_t l = 0; l < coef.size(); ++l) coef[l] = v.labels[l] ? 2.0 : 0.0;
   FluxOperator op(g, coef, {}, FluxBoundary::drive(kZ, 1.0, 0.0, false, DirichletPlacement::Face));
   MatHandle A = op.createMatrix();
-  VecHandle b = op.createVector();
-  op.assemble(A, b);
-  // Every active voxel is an isolated z-column here: its row couples only to its z neighbours.
+  // Every active voxel is in an isolated z-column here: its row couples only to its z neighbours.
+  // 18 columns x (4 diagonals + 2*3 couplings); the 72 inactive voxels have no row.
   MatInfo info;
   SSB_PETSC(MatGetInfo(A, MAT_GLOBAL_SUM, &info));
-  // 72 inactive rows x 1 + 18 columns x (4 diagonals + 2*3 couplings)
-  EXPECT_EQ(static_cast<int64_t>(info.nz_used), 72 + 18 * (4 + 6));
+  EXPECT_EQ(static_cast<int64_t>(info.nz_used), 18 * (4 + 6));
+  PetscInt rows = 0, cols = 0;
+  SSB_PETSC(MatGetSize(A, &rows, &cols));
+  EXPECT_EQ(rows, 72);
   EXPECT_EQ(op.activeVoxels(), 72);
+  EXPECT_EQ(op.unknowns(), 72);
+  // A pinned-layer operator on the same mask: the first and last z layers are fixed values.
+  FluxOperator pinned(g, coef, {}, FluxBoundary::drive(kZ, 1.0, 0.0, false, DirichletPlacement::PinnedLayer));
+  EXPECT_EQ(pinned.pinnedVoxels(), 2 * 18);
+  EXPECT_EQ(pinned.unknowns(), 72 - 2 * 18);
 }
 
 TEST(Conductivity, ThinPeriodicVolumes) {
