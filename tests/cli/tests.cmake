@@ -67,3 +67,12 @@ set_tests_properties(cli_quickstart_np1 PROPERTIES FIXTURES_SETUP qs_np1)
 set_tests_properties(cli_quickstart_np2 PROPERTIES FIXTURES_SETUP qs_np2)
 ssb_add_gtest(NAME cli_results_compare SOURCES ${CLI}/ResultsCompare.cpp RANKS 1 LIBS ssb_core)
 set_tests_properties(cli_results_compare_np1 PROPERTIES FIXTURES_REQUIRED "qs_np1;qs_np2")
+
+# Example cases in inputs/ (each YAML there is run by a test).
+if(EXISTS ${SSB_DATA_DIR}/puma_100_fiberform.tif)
+  ssb_add_cli_test(NAME cli_input_fiberform RANKS 2 ARGS run ${CMAKE_SOURCE_DIR}/inputs/fiberform_tortuosity.yaml
+                   --set output.dir=fiberform)
+  set_tests_properties(cli_input_fiberform PROPERTIES FIXTURES_SETUP fiberform)
+  ssb_add_gtest(NAME cli_inputs_check SOURCES ${CLI}/InputsCheck.cpp RANKS 1 LIBS ssb_core)
+  set_tests_properties(cli_inputs_check_np1 PROPERTIES FIXTURES_REQUIRED fiberform)
+endif()
