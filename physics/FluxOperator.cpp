@@ -395,6 +395,49 @@ double FluxOperator::boundaryCurrent(Vec u, int face) const {
   return global;
 }
 
+double FluxOperator::dissipation(Vec u) const {
+  DM dm = m_grid.dm();
+  VecHandle g = toGrid(u);
+  VecHandle gl = ghosted(dm, g);
+  ArrayRead U(dm, gl);
+  ArrayRead kArr(dm, m_kLocal);
+  const StencilView v = makeView(m_grid, kArr.get());
+  double local = 0.0;
+  forBox(m_grid.owned(), [&](const Index3& c) {
+    const double kc = v.coef(c);
+    if (!(kc > 0.0)) return;
+    const double uc = U.at(c);
+    for (int a = 0; a < 3; ++a) {
+      // Every interior and periodic face once (from its low cell); Dirichlet faces of face placement.
+      for (int side = -1; side <= 1; side += 2) {
+        Index3 nb = c;
+        nb[a] += side;
+        const bool outside = nb[a] < 0 || nb[a] >= v.n[a];
+        if (!outside) {
+          if (side < 0) continue;
+        } else {
+          const int f = faceIndex(a, side > 0);
+          const BoundaryKind kind = m_bc.kind[f];
+          if (kind == BoundaryKind::Dirichlet) {
+            if (m_bc.placement == DirichletPlacement::Face) {
+              const double d = uc - m_bc.value[f];
+              local += face::boundaryConductance(kc, v.area[a], v.h[a]) * d * d;
+            }
+            continue;
+          }
+          if (kind == BoundaryKind::NoFlux || v.n[a] == 1 || side < 0) continue;
+        }
+        const double gf = face::faceConductance(kc, v.coef(nb), v.area[a], v.h[a]);
+        const double d = uc - U.at(nb);
+        local += gf * d * d;
+      }
+    }
+  });
+  double global = 0.0;
+  MPI_Allreduce(&local, &global, 1, MPI_DOUBLE, MPI_SUM, m_grid.comm());
+  return global;
+}
+
 std::vector<double> FluxOperator::currentDensityMagnitude(Vec u) const {
   DM dm = m_grid.dm();
   VecHandle g = toGrid(u);

@@ -86,6 +86,12 @@ class FluxOperator {
   // inactive voxels. Pinned voxels use their prescribed value.
   std::vector<double> currentDensityMagnitude(Vec u) const;
 
+  // Collective. Dissipated power sum_faces g (u_i - u_j)^2, Dirichlet faces included (unit of k * u^2 * m,
+  // W for S/m and V). For the solution u* it equals the sum over Dirichlet faces of value * current, and
+  // for any u with the same boundary values it exceeds that by (u - u*)^T A (u - u*): an estimate of the
+  // conductance that converges quadratically with the solver error (the quantity CG minimises).
+  double dissipation(Vec u) const;
+
   // Owned values of u in grid.localIndex order with pinned voxels set exactly to their value and
   // inactive voxels to 0 (for output). Collective.
   std::vector<double> potential(Vec u) const;

@@ -257,19 +257,26 @@ TEST(Conductivity, RankIndependence) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Solver tolerance: tightening rtol 100x from the default changes tau by < 0.1 % (documented default 1e-6).
+// Solver tolerance: tightening rtol 100x from the default changes tau by < 0.1 % (documented default 1e-5).
 
 TEST(Conductivity, TauIsConvergedAtTheDefaultTolerance) {
   auto spheres = test::nonOverlappingSpheres({40, 40, 40}, 4.0, 0.35, 0.0, 3);
   Volume v = makeVolume(PETSC_COMM_WORLD, {40, 40, 40}, test::sphereLabels(spheres));
   PhaseMap pm = abPhases();
   Json def = runStudy(v, pm, "{type: conductivity, conductivities: {A: 1}}");
-  Json tight = runStudy(v, pm, "{type: conductivity, conductivities: {A: 1}, rtol: 1e-8}");
-  EXPECT_EQ(def["rtol"].get<double>(), 1e-6);
+  Json tight = runStudy(v, pm, "{type: conductivity, conductivities: {A: 1}, rtol: 1e-7}");
+  EXPECT_EQ(def["rtol"].get<double>(), 1e-5);
   for (const char* d : {"x", "y", "z"}) {
     EXPECT_LT(relErr(tau(def, d), tau(tight, d)), 1e-3) << d;
-    EXPECT_LE(def["directions"][d]["relative_residual"].get<double>(), 1e-6) << d;
-    EXPECT_LT(def["directions"][d]["flux_imbalance"].get<double>(), 1e-4) << d;
+    EXPECT_LE(def["directions"][d]["relative_residual"].get<double>(), 1e-5) << d;
+    EXPECT_LT(def["directions"][d]["flux_imbalance"].get<double>(), 1e-3) << d;
+    // sigma_eff comes from the dissipated power P(phi) = P(phi*) + e^T A e >= P(phi*), and CG decreases
+    // e^T A e monotonically along the same iterates, so the looser solve gives a tau no larger than the
+    // tighter one; and the face current agrees with it within the flux imbalance.
+    EXPECT_LE(tau(def, d), tau(tight, d) * (1 + 1e-12)) << d;
+    const double I = def["directions"][d]["current"].get<double>();
+    const double Iin = def["directions"][d]["current_in"].get<double>();
+    EXPECT_LT(std::abs(Iin - I) / I, 1e-3) << d;
   }
 }
 
