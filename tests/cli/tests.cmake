@@ -76,3 +76,5 @@ if(EXISTS ${SSB_DATA_DIR}/puma_100_fiberform.tif)
   ssb_add_gtest(NAME cli_inputs_check SOURCES ${CLI}/InputsCheck.cpp RANKS 1 LIBS ssb_core)
   set_tests_properties(cli_inputs_check_np1 PROPERTIES FIXTURES_REQUIRED fiberform)
 endif()
+
+add_test(NAME cli_params_docs_in_sync COMMAND bash ${CLI}/docs_in_sync.sh $<TARGET_FILE:ssbvox> ${CMAKE_SOURCE_DIR}/docs/input-reference.md)
