@@ -1,5 +1,6 @@
 #include "postprocess/Geodesic.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
@@ -52,8 +53,23 @@ GeodesicResult geodesicDistance(const StructuredGrid& grid, const std::vector<ui
     return i >= own.lo[0] && j >= own.lo[1] && k >= own.lo[2] && i < own.lo[0] + own.size[0] &&
            j < own.lo[1] + own.size[1] && k < own.lo[2] + own.size[2];
   };
+  // Frontier. General case: a binary heap (Dijkstra). Cubic voxels with 6 neighbours (every step 1): a
+  // breadth-first sweep, the round's sources sorted by value and merged with a FIFO, which pops values in
+  // the same non-decreasing order as the heap and gives the same sums at a fraction of the cost.
   using Entry = std::pair<double, int64_t>;
   std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> heap;
+  const bool unitSteps = neighbours == 6 && h[1] == 1.0 && h[2] == 1.0;
+  std::vector<Entry> seeds;
+  std::vector<int64_t> fifo;
+  bool sweeping = false;
+  auto push = [&](double d, int64_t idx) {
+    if (!unitSteps)
+      heap.push({d, idx});
+    else if (sweeping)
+      fifo.push_back(idx);
+    else
+      seeds.push_back({d, idx});
+  };
 
   // Inlet layer sources.
   const int64_t inlet = fromPlus ? g.n[axis] - 1 : 0;
@@ -66,7 +82,7 @@ GeodesicResult geodesicDistance(const StructuredGrid& grid, const std::vector<ui
         int64_t idx = boxIndex(hb, i, j, k);
         if (!hmask[idx]) continue;
         dist[idx] = 0.5 * h[axis];
-        heap.push({dist[idx], idx});
+        push(dist[idx], idx);
       }
 
   auto coords = [&](int64_t idx, int64_t* c) {
@@ -87,7 +103,7 @@ GeodesicResult geodesicDistance(const StructuredGrid& grid, const std::vector<ui
       double cand = du + s.length;
       if (cand < dist[n]) {
         dist[n] = cand;
-        heap.push({cand, n});
+        push(cand, n);
       }
     }
   };
@@ -95,11 +111,30 @@ GeodesicResult geodesicDistance(const StructuredGrid& grid, const std::vector<ui
   GeodesicResult res;
   std::vector<double> ownedDist(static_cast<size_t>(own.voxels()));
   for (;;) {
-    while (!heap.empty()) {
-      auto [d, idx] = heap.top();
-      heap.pop();
-      if (d > dist[idx]) continue;
-      relax(idx);
+    if (unitSteps) {
+      std::sort(seeds.begin(), seeds.end());
+      sweeping = true;
+      fifo.clear();
+      size_t si = 0, qh = 0;
+      for (;;) {
+        const bool haveQ = qh < fifo.size(), haveS = si < seeds.size();
+        if (!haveQ && !haveS) break;
+        if (haveQ && (!haveS || dist[fifo[qh]] <= seeds[si].first)) {
+          relax(fifo[qh++]);
+        } else {
+          auto [d, idx] = seeds[si++];
+          if (d <= dist[idx]) relax(idx);
+        }
+      }
+      sweeping = false;
+      seeds.clear();
+    } else {
+      while (!heap.empty()) {
+        auto [d, idx] = heap.top();
+        heap.pop();
+        if (d > dist[idx]) continue;
+        relax(idx);
+      }
     }
     ++res.rounds;
     // Exchange the halo; halo cells whose value dropped seed the next round.

@@ -165,12 +165,15 @@ TEST(MorphKernels, LocalThicknessMatchesDefinition) {
 }
 
 TEST(MorphKernels, GeodesicMatchesSerialDijkstra) {
-  for (int variant = 0; variant < 4; ++variant) {
+  // Variants: 6 and 26 neighbours, along z and x, from both faces, anisotropic voxels (heap) and cubic
+  // voxels (the breadth-first sweep of unit steps).
+  for (int variant = 0; variant < 6; ++variant) {
     std::array<int64_t, 3> n{16, 13, 15};
-    std::array<double, 3> h = {1.0, 1.2, 0.9};
-    const int neighbours = variant % 2 ? 26 : 6;
-    const int axis = variant / 2 == 0 ? 2 : 0;
-    const bool fromPlus = variant == 3;
+    std::array<double, 3> h =
+        variant < 4 ? std::array<double, 3>{1.0, 1.2, 0.9} : std::array<double, 3>{0.3, 0.3, 0.3};
+    const int neighbours = variant % 2 || variant == 5 ? 26 : 6;
+    const int axis = variant == 2 || variant == 3 || variant == 5 ? 0 : 2;
+    const bool fromPlus = variant == 3 || variant == 4;
     auto f = blobs(n, 70 + variant, 0.25);
     Fixture s = makeFixture(n, h, f);
     GeodesicResult r = geodesicDistance(*s.grid, s.mask, axis, fromPlus, neighbours);
