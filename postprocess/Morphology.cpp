@@ -331,6 +331,7 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
   Json units;
   Json files = Json::array();
   Json methods;
+  Json notes = Json::array();  // kept out of the per-phase maps, whose entries are all objects
   auto outPath = [&](const std::string& what, const char* ext) {
     std::string f = fmt::format("{}_{}.{}", prefix, what, ext);
     files.push_back(f);
@@ -582,7 +583,7 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
       }
       cov[phases[a].name] = c;
     }
-    if (coveragePhases.empty()) cov["note"] = "no phase with role active; set coverage_phases";
+    if (coveragePhases.empty()) notes.push_back("coverage: no phase with role active; set coverage_phases");
     result["coverage"] = cov;
     units["coverage"] = "1 (share of the phase's interface area, thesis Eq. 6); area_per_volume: 1/m";
   }
@@ -714,7 +715,8 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
       });
       out[phases[p].name] = e;
     }
-    if (porePhases.empty()) out["note"] = "no phase with role pore; set pore_size_distribution.phases";
+    if (porePhases.empty())
+      notes.push_back("pore_size_distribution: no phase with role pore; set pore_size_distribution.phases");
     result["pore_size_distribution"] = out;
     units["pore_size_distribution"] = "diameters: m; volume_fraction, largest_pore_share: 1; count: number";
     methods["pore_size_distribution"] =
@@ -754,7 +756,8 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
       e["enclosed_volume_fraction"] = static_cast<double>(tot[1]) / N;
       out[phases[a].name] = e;
     }
-    if (innerPhases.empty()) out["note"] = "no phase with role active; set inner_porosity_phases";
+    if (innerPhases.empty())
+      notes.push_back("inner_porosity: no phase with role active; set inner_porosity_phases");
     result["inner_porosity"] = out;
     units["inner_porosity"] = "fractions: 1; voxels and regions: count";
     methods["inner_porosity"] =
@@ -886,6 +889,7 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
   result["units"] = units;
   result["methods"] = methods;
   result["files"] = files;
+  if (!notes.empty()) result["notes"] = notes;
   return result;
 }
 

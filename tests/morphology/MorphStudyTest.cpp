@@ -158,6 +158,22 @@ TEST(MorphStudy, SingleSliceVolume) {
   EXPECT_TRUE(r["local_thickness"]["LPS"]["mean"].is_number());
 }
 
+TEST(MorphStudy, NoActiveOrPorePhase) {
+  // Two phases with roles electrolyte and other: coverage, pores and inner porosity have nothing to do;
+  // they say so under `notes` and leave their per-phase maps empty (every entry there is an object).
+  const std::array<int64_t, 3> n{12, 12, 12};
+  PhaseMap pm;
+  pm.add(Phase{"LPS", PhaseRole::Electrolyte, {0, 1}});
+  pm.add(Phase{"rest", PhaseRole::Other, {2}});
+  Volume v = test::makeVolume(PETSC_COMM_WORLD, n, compositeFn(n, 2));
+  Json r = test::runStudy(v, pm, "{type: morphology, name: roles, plots: false}", "roles");
+  EXPECT_TRUE(r["coverage"].empty());
+  EXPECT_TRUE(r["pore_size_distribution"].empty());
+  EXPECT_TRUE(r["inner_porosity"].empty());
+  ASSERT_TRUE(r.contains("notes"));
+  EXPECT_EQ(r["notes"].size(), 3u);
+}
+
 // One test per bad-input rule: each throws InputError naming the YAML path.
 void expectInputError(const std::string& yaml, const std::string& fragment) {
   const std::array<int64_t, 3> n{8, 8, 8};
