@@ -156,10 +156,9 @@ Solution solveDirection(const StructuredGrid& grid, const std::vector<double>& s
   const DirichletPlacement placement =
       conv == Convention::Face ? DirichletPlacement::Face : DirichletPlacement::PinnedLayer;
   FluxOperator op(grid, sigma, mask, FluxBoundary::drive(axis, 1.0, 0.0, periodicSides, placement));
-  MatHandle A = op.createMatrix();
   VecHandle b = op.createVector();
   VecHandle x = op.createVector();
-  op.assembleRhs(b);
+  MatHandle A = op.createMatrix(b);
   s.assemblySeconds = seconds(t0);
   s.unknowns = op.unknowns();
   if (op.unknowns() == 0) {  // every conducting voxel is pinned (2 layers): nothing to solve

@@ -263,7 +263,9 @@ VecHandle FluxOperator::createVector() const {
   return v;
 }
 
-MatHandle FluxOperator::createMatrix() const {
+MatHandle FluxOperator::createMatrix(Vec rhsVec) const {
+  PetscScalar* rhs = nullptr;
+  if (rhsVec) SSB_PETSC(VecGetArray(rhsVec, &rhs));
   std::vector<PetscInt> ia(1, 0), ja;
   std::vector<PetscScalar> va;
   ia.reserve(static_cast<size_t>(m_nLocal) + 1);
@@ -283,7 +285,9 @@ MatHandle FluxOperator::createMatrix() const {
     insert(me, row.diag);
     for (int q = 0; q < row.count; ++q) insert(row.cols[q], row.vals[q]);
     ia.push_back(static_cast<PetscInt>(ja.size()));
+    if (rhs) rhs[me - m_rowStart] = row.rhs;
   });
+  if (rhsVec) SSB_PETSC(VecRestoreArray(rhsVec, &rhs));
   MatHandle A;
   SSB_PETSC(MatCreate(m_grid.comm(), A.out()));
   SSB_PETSC(MatSetSizes(A, m_nLocal, m_nLocal, static_cast<PetscInt>(m_nGlobal), static_cast<PetscInt>(m_nGlobal)));

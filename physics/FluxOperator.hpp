@@ -65,8 +65,9 @@ class FluxOperator {
   int64_t unknowns() const { return m_nGlobal; }            // active minus pinned: the system size
 
   // Collective. The AIJ matrix of the system, exactly preallocated and already holding the operator's
-  // values (symmetric; an isolated active voxel with no coupling gets a typical diagonal and u = 0).
-  MatHandle createMatrix() const;
+  // values (symmetric; an isolated active voxel with no coupling gets a typical diagonal and u = 0). If
+  // `rhs` (a vector from createVector) is given, the right-hand side is written into it in the same pass.
+  MatHandle createMatrix(Vec rhs = nullptr) const;
   // Collective. A vector of the system's layout (solution or right-hand side).
   VecHandle createVector() const;
 

@@ -227,6 +227,37 @@ TEST(Conductivity, MaxwellDiluteInsulatingSpheres) {
                 r["directions"]["z"]["relative_conductivity"].get<double>(), maxwell, 100 * (mean / maxwell - 1));
 }
 
+// Resolution study (manual: --gtest_also_run_disabled_tests): the same sphere configuration scaled to radius
+// 8, 12 and 16 voxels (box 11 radii wide), so the continuum answer is the same and the differences are the
+// staircase discretisation error. Results are quoted in docs/conductivity.md.
+TEST(Conductivity, DISABLED_MaxwellResolutionStudy) {
+  auto base = test::nonOverlappingSpheres({88, 88, 88}, 8.0, 0.05, 2.0, 7);
+  int rank = 0;
+  MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
+  for (double r : {8.0, 12.0, 16.0}) {
+    const double s = r / 8.0;
+    const int64_t n = static_cast<int64_t>(std::lround(88 * s));
+    std::vector<test::Sphere> scaled;
+    for (auto sp : base) {
+      for (double& c : sp.c) c *= s;
+      sp.r = r;
+      scaled.push_back(sp);
+    }
+    Volume v = makeVolume(PETSC_COMM_WORLD, {n, n, n}, test::sphereLabels(scaled));
+    Json res = runStudy(v, abPhases(), "{type: conductivity, conductivities: {A: 1}, bulk_conductivity: 1}");
+    const double phiVox = 1.0 - res["directions"]["x"]["volume_fraction"].get<double>();
+    const double phiCont = static_cast<double>(scaled.size()) * 4.0 / 3.0 * M_PI * r * r * r / std::pow(n, 3.0);
+    double mean = 0;
+    for (const char* d : {"x", "y", "z"}) mean += res["directions"][d]["relative_conductivity"].get<double>() / 3;
+    if (rank == 0)
+      std::printf("r = %2.0f voxels, %lld^3: phi voxels %.5f (continuous %.5f), sigma_rel %.6f, Maxwell(phi_vox) %.6f "
+                  "(%+.3f %%), Maxwell(phi_cont) %.6f (%+.3f %%)\n",
+                  r, static_cast<long long>(n), phiVox, phiCont, mean, (1 - phiVox) / (1 + phiVox / 2),
+                  100 * (mean / ((1 - phiVox) / (1 + phiVox / 2)) - 1), (1 - phiCont) / (1 + phiCont / 2),
+                  100 * (mean / ((1 - phiCont) / (1 + phiCont / 2)) - 1));
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Rank independence: the same volume solved on all ranks and on each rank alone (PETSC_COMM_SELF) must give
 // tau equal to 1e-8 relative. Two-phase random medium, periodic sides, both conventions.
@@ -296,6 +327,14 @@ TEST(FluxOperator, UniformSolutionAndCurrentDensity) {
     PetscBool sym = PETSC_FALSE;
     SSB_PETSC(MatIsSymmetric(A, 0.0, &sym));
     EXPECT_TRUE(sym);
+    // The one-pass path (matrix and right-hand side together) gives the same system as assemble().
+    VecHandle b2 = op.createVector();
+    MatHandle A2 = op.createMatrix(b2);
+    PetscBool same = PETSC_FALSE;
+    SSB_PETSC(VecEqual(b, b2, &same));
+    EXPECT_TRUE(same);
+    SSB_PETSC(MatEqual(A, A2, &same));
+    EXPECT_TRUE(same);
     KSPHandle ksp;
     SSB_PETSC(KSPCreate(g.comm(), ksp.out()));
     SSB_PETSC(KSPSetOperators(ksp, A, A));
