@@ -98,6 +98,15 @@ TEST(Conductivity, UniformMediumPinnedConventions) {
     EXPECT_NEAR(tau(lm1, d), 1.0, 1e-10) << d;
     EXPECT_NEAR(tau(lp, d), (n - 1) / n, 1e-10) << d;
   }
+  // Two layers along x: both are pinned, nothing is left to solve, the current flows straight between them.
+  Volume thin = makeVolume(PETSC_COMM_WORLD, {2, 3, 4}, [](int64_t, int64_t, int64_t) { return uint16_t{1}; });
+  Json t1 = runStudy(thin, pm,
+                     "{type: conductivity, conductivities: {A: 2}, directions: [x], convention: pinned_L_minus_1}");
+  EXPECT_NEAR(tau(t1, "x"), 1.0, 1e-12);
+  EXPECT_EQ(t1["directions"]["x"]["unknowns"].get<int64_t>(), 0);
+  Json t2 = runStudy(thin, pm,
+                     "{type: conductivity, conductivities: {A: 2}, directions: [x], convention: pinned_L_percolating}");
+  EXPECT_NEAR(tau(t2, "x"), 0.5, 1e-12);
 }
 
 // ---------------------------------------------------------------------------------------------------------
