@@ -46,6 +46,7 @@ enum class Convention { Face, PinnedLMinus1, PinnedLPercolating };
 // smoothing. Against PETSc's BoomerAMG defaults (Falgout, classical interpolation, hybrid Gauss-Seidel)
 // this halves the set-up time and cuts the hierarchy's memory for a few more, cheaper PCG iterations;
 // Chebyshev smoothing also does not depend on how the rows are split between ranks.
+// clang-format off
 const std::vector<std::pair<std::string, std::string>> kDefaultSolverOptions = {
     {"pc_hypre_boomeramg_coarsen_type", "PMIS"},
     {"pc_hypre_boomeramg_agg_nl", "1"},
@@ -54,21 +55,24 @@ const std::vector<std::pair<std::string, std::string>> kDefaultSolverOptions = {
     {"pc_hypre_boomeramg_strong_threshold", "0.5"},
     {"pc_hypre_boomeramg_relax_type_all", "Chebyshev"},
 };
+// clang-format on
 
 const char* conventionText(Convention c) {
   switch (c) {
     case Convention::Face:
-      return "face: potentials 1 V / 0 V on the two domain faces normal to the direction, half a voxel from the "
-             "first cell centres (TauFactor's convention); sigma_eff = I * N h / (A * 1 V); tau = eps_total * "
-             "sigma0 / sigma_eff with eps_total the volume fraction of all conducting voxels; a uniform block "
-             "gives tau = 1";
+      return "face: potentials 1 V / 0 V on the two domain faces normal to the direction, half a voxel "
+             "from the first cell centres (TauFactor's convention); sigma_eff = I * N h / (A * 1 V); "
+             "tau = eps_total * sigma0 / sigma_eff with eps_total the volume fraction of all conducting "
+             "voxels; a uniform block gives tau = 1";
     case Convention::PinnedLMinus1:
-      return "pinned_L_minus_1: the first and last voxel layers are held at 1 V / 0 V (PuMA, PoreSpy); sigma_eff "
-             "= I * (N - 1) h / (A * 1 V); tau = eps_total * sigma0 / sigma_eff; a uniform block gives tau = 1";
+      return "pinned_L_minus_1: the first and last voxel layers are held at 1 V / 0 V (PuMA, PoreSpy); "
+             "sigma_eff = I * (N - 1) h / (A * 1 V); tau = eps_total * sigma0 / sigma_eff; a uniform "
+             "block gives tau = 1";
     case Convention::PinnedLPercolating:
-      return "pinned_L_percolating: the first and last voxel layers are held at 1 V / 0 V, sigma_eff = I * N h / "
-             "(A * 1 V), tau = eps_percolating * sigma0 / sigma_eff with eps_percolating the volume fraction of "
-             "the voxels connected to both faces (OpenImpala's HYPRE solver); a uniform block gives (N - 1) / N";
+      return "pinned_L_percolating: the first and last voxel layers are held at 1 V / 0 V, sigma_eff = "
+             "I * N h / (A * 1 V), tau = eps_percolating * sigma0 / sigma_eff with eps_percolating the "
+             "volume fraction of the voxels connected to both faces (OpenImpala's HYPRE solver); a "
+             "uniform block gives (N - 1) / N";
   }
   return "";
 }
@@ -104,9 +108,10 @@ std::vector<std::pair<std::string, std::string>> readPetscOptions(const Params& 
   YAML::Node node = study.raw("petsc_options");
   if (!node || node.IsNull()) return out;
   if (!node.IsMap())
-    throwInput("{}: expected a mapping of PETSc options without the prefix, e.g. {{ksp_type: gmres, "
-               "pc_type: gamg}}",
-               path);
+    throwInput(
+        "{}: expected a mapping of PETSc options without the prefix, e.g. {{ksp_type: gmres, "
+        "pc_type: gamg}}",
+        path);
   for (const auto& kv : node) {
     std::string key = kv.first.as<std::string>();
     while (!key.empty() && key.front() == '-') key.erase(key.begin());
@@ -139,7 +144,7 @@ struct Solution {
   double currentIn = 0.0;
   double currentOut = 0.0;
   int64_t unknowns = 0;
-  double power = 0.0;  // dissipated power [W] for 1 V
+  double power = 0.0;                             // dissipated power [W] for 1 V
   std::vector<double> potential, currentDensity;  // owned, only if fields are wanted
 };
 
@@ -148,9 +153,9 @@ double seconds(std::chrono::steady_clock::time_point since) {
 }
 
 // Assemble and solve one direction. Collective.
-Solution solveDirection(const StructuredGrid& grid, const std::vector<double>& sigma, const std::vector<uint8_t>& mask,
-                        int axis, bool periodicSides, Convention conv, double rtol, bool wantFields,
-                        const std::string& who) {
+Solution solveDirection(const StructuredGrid& grid, const std::vector<double>& sigma,
+                        const std::vector<uint8_t>& mask, int axis, bool periodicSides, Convention conv,
+                        double rtol, bool wantFields, const std::string& who) {
   Solution s;
   auto t0 = std::chrono::steady_clock::now();
   const DirichletPlacement placement =
@@ -205,9 +210,10 @@ Solution solveDirection(const StructuredGrid& grid, const std::vector<double>& s
     s.relativeResidual = nb > 0 ? vecNorm(r) / nb : vecNorm(r);
   }
   if (reason < 0)
-    throwRun("{}: the linear solve did not converge ({} after {} iterations, relative residual {:.3g}); loosen "
-             "`rtol` or choose other solver options under `petsc_options` (PETSc prefix conductivity_)",
-             who, KSPConvergedReasons[reason], s.iterations, s.relativeResidual);
+    throwRun(
+        "{}: the linear solve did not converge ({} after {} iterations, relative residual {:.3g}); loosen "
+        "`rtol` or choose other solver options under `petsc_options` (PETSc prefix conductivity_)",
+        who, KSPConvergedReasons[reason], s.iterations, s.relativeResidual);
 
   s.currentIn = op.boundaryCurrent(x, faceIndex(axis, false));
   s.currentOut = -op.boundaryCurrent(x, faceIndex(axis, true));
@@ -223,11 +229,13 @@ Solution solveDirection(const StructuredGrid& grid, const std::vector<double>& s
 
 const Schema& conductivitySchema() {
   static const Schema s = [] {
-    Schema sc("studies[] (type: conductivity)",
-              "Steady conduction -div(sigma grad phi) = 0 through the chosen phases along each direction: effective "
-              "conductivity, tortuosity factor tau = eps * sigma0 / sigma_eff, MacMullin number, percolating "
-              "fraction. Results per direction under `directions` in results.json; potential and current-density "
-              "magnitude to fields.h5. See docs/conductivity.md.");
+    Schema sc(
+        "studies[] (type: conductivity)",
+        "Steady conduction -div(sigma grad phi) = 0 through the chosen phases along each direction: "
+        "effective conductivity, tortuosity factor tau = eps * sigma0 / sigma_eff, MacMullin number, "
+        "percolating "
+        "fraction. Results per direction under `directions` in results.json; potential and current-density "
+        "magnitude to fields.h5. See docs/conductivity.md.");
     sc.choice("type", std::nullopt, {"conductivity"}, "Study type.");
     sc.text("name", "conductivity", "Study name (results key, prefix of field names).");
     ParamSpec cond;
@@ -235,8 +243,9 @@ const Schema& conductivitySchema() {
     cond.type = ParamType::RealMap;
     cond.unit = "S/m";
     cond.min = 0.0;
-    cond.doc = "Conductivity per phase name, e.g. {LPS: 0.3 mS/cm, NMC: 8.7e-6 mS/cm, pore: 0}. Phases not "
-               "listed conduct nothing.";
+    cond.doc =
+        "Conductivity per phase name, e.g. {LPS: 0.3 mS/cm, NMC: 8.7e-6 mS/cm, pore: 0}. Phases not "
+        "listed conduct nothing.";
     sc.add(cond);
     ParamSpec dirs;
     dirs.key = "directions";
@@ -245,31 +254,36 @@ const Schema& conductivitySchema() {
     dirs.choices = {"x", "y", "z"};
     dirs.doc = "Directions of the applied potential difference (x = TIFF column, z = page).";
     sc.add(dirs);
-    sc.choice("side_boundaries", "no_flux", {"no_flux", "periodic"},
-              "The four faces parallel to the direction: insulating, or periodic (current leaving one side enters "
-              "the opposite one; percolation is then also periodic across them).");
-    sc.real("bulk_conductivity", std::nullopt, "S/m", 0.0, std::numeric_limits<double>::infinity(),
-            "Reference sigma0 in tau and relative_conductivity. Default: the volume-weighted mean conductivity "
-            "of the conducting phases (for a single conducting phase its own conductivity).",
-            true)
+    sc.choice(
+        "side_boundaries", "no_flux", {"no_flux", "periodic"},
+        "The four faces parallel to the direction: insulating, or periodic (current leaving one side enters "
+        "the opposite one; percolation is then also periodic across them).");
+    sc.real(
+          "bulk_conductivity", std::nullopt, "S/m", 0.0, std::numeric_limits<double>::infinity(),
+          "Reference sigma0 in tau and relative_conductivity. Default: the volume-weighted mean conductivity "
+          "of the conducting phases (for a single conducting phase its own conductivity).",
+          true)
         .optionalKey("bulk_conductivity");
-    sc.choice("convention", "face", {"face", "pinned_L_minus_1", "pinned_L_percolating"},
-              "Boundary convention: face (TauFactor: Dirichlet on the domain faces, total eps), pinned_L_minus_1 "
-              "(PuMA/PoreSpy: first/last layers pinned, length N-1, total eps), pinned_L_percolating (OpenImpala "
-              "HYPRE: layers pinned, length N, percolating eps).");
-    sc.real("rtol", "1e-5", "", 0.0, 0.1,
-            "Relative tolerance on the true residual |b - A phi| / |b| of the CG solve. sigma_eff comes from the "
-            "dissipated power, whose error is quadratic in the solver error: at 1e-5 tau is within ~3e-7 of the "
-            "fully converged value on the reference volumes (docs/conductivity.md).",
-            true);
+    sc.choice(
+        "convention", "face", {"face", "pinned_L_minus_1", "pinned_L_percolating"},
+        "Boundary convention: face (TauFactor: Dirichlet on the domain faces, total eps), pinned_L_minus_1 "
+        "(PuMA/PoreSpy: first/last layers pinned, length N-1, total eps), pinned_L_percolating (OpenImpala "
+        "HYPRE: layers pinned, length N, percolating eps).");
+    sc.real(
+        "rtol", "1e-5", "", 0.0, 0.1,
+        "Relative tolerance on the true residual |b - A phi| / |b| of the CG solve. sigma_eff comes from the "
+        "dissipated power, whose error is quadratic in the solver error: at 1e-5 tau is within ~3e-7 of the "
+        "fully converged value on the reference volumes (docs/conductivity.md).",
+        true);
     ParamSpec opts;
     opts.key = "petsc_options";
     opts.type = ParamType::Any;
     opts.defaultValue = "{}";
-    opts.doc = "PETSc options for this study's solver without the leading dash and prefix, e.g. {ksp_type: gmres, "
-               "pc_type: gamg}; applied under the prefix conductivity_ (command-line -conductivity_... wins). "
-               "Default: CG + hypre BoomerAMG (PMIS, agg_nl 1, ext+i, P_max 4, strong_threshold 0.5, Chebyshev "
-               "smoothing).";
+    opts.doc =
+        "PETSc options for this study's solver without the leading dash and prefix, e.g. {ksp_type: gmres, "
+        "pc_type: gamg}; applied under the prefix conductivity_ (command-line -conductivity_... wins). "
+        "Default: CG + hypre BoomerAMG (PMIS, agg_nl 1, ext+i, P_max 4, strong_threshold 0.5, Chebyshev "
+        "smoothing).";
     sc.add(opts);
     sc.boolean("write_fields", "true",
                "Write <name>_potential_<dir> [V] and <name>_current_density_<dir> [A/m^2] to fields.h5.");
@@ -298,7 +312,8 @@ Json runConductivity(const StudyContext& ctx, const Params& study) {
   std::vector<int> axes;
   {
     auto dirs = study.texts("directions");
-    if (dirs.empty()) throwInput("{}: the list is empty; give at least one of x, y, z", study.keyPath("directions"));
+    if (dirs.empty())
+      throwInput("{}: the list is empty; give at least one of x, y, z", study.keyPath("directions"));
     for (const auto& d : dirs) {
       int a = d == "x" ? kX : d == "y" ? kY : kZ;
       if (std::find(axes.begin(), axes.end(), a) != axes.end())
@@ -314,9 +329,10 @@ Json runConductivity(const StudyContext& ctx, const Params& study) {
   if (conv != Convention::Face)
     for (int a : axes)
       if (geom.n[a] < 2)
-        throwInput("{}: convention {} pins the first and last voxel layers, so it needs at least 2 voxels along {} "
-                   "(the volume has {}); use convention: face",
-                   study.keyPath("convention"), convKey, axisName(a), geom.n[a]);
+        throwInput(
+            "{}: convention {} pins the first and last voxel layers, so it needs at least 2 voxels along {} "
+            "(the volume has {}); use convention: face",
+            study.keyPath("convention"), convKey, axisName(a), geom.n[a]);
   const double rtol = study.real("rtol");
   const auto petscOptions = readPetscOptions(study);
   const bool writeFields = study.boolean("write_fields") && ctx.fields != nullptr;
@@ -333,7 +349,8 @@ Json runConductivity(const StudyContext& ctx, const Params& study) {
     conducting[l] = 1;
     ++phaseCount[static_cast<size_t>(p)];
   }
-  MPI_Allreduce(MPI_IN_PLACE, phaseCount.data(), static_cast<int>(phaseCount.size()), MPI_INT64_T, MPI_SUM, comm);
+  MPI_Allreduce(MPI_IN_PLACE, phaseCount.data(), static_cast<int>(phaseCount.size()), MPI_INT64_T, MPI_SUM,
+                comm);
   const int64_t total = geom.voxels();
   int64_t conductingCount = 0;
   double weighted = 0.0;
@@ -342,7 +359,8 @@ Json runConductivity(const StudyContext& ctx, const Params& study) {
     if (!(phaseSigma[p] > 0.0)) continue;
     conductingCount += phaseCount[p];
     weighted += static_cast<double>(phaseCount[p]) * phaseSigma[p];
-    if (std::find(distinct.begin(), distinct.end(), phaseSigma[p]) == distinct.end()) distinct.push_back(phaseSigma[p]);
+    if (std::find(distinct.begin(), distinct.end(), phaseSigma[p]) == distinct.end())
+      distinct.push_back(phaseSigma[p]);
   }
   const double epsTotal = static_cast<double>(conductingCount) / static_cast<double>(total);
 
@@ -372,7 +390,8 @@ Json runConductivity(const StudyContext& ctx, const Params& study) {
   Json directions = Json::object();
   for (int axis : axes) {
     const std::string dir = axisName(axis);
-    const std::string who = fmt::format("{} (conductivity study '{}'), direction {}", study.path(), name, dir);
+    const std::string who =
+        fmt::format("{} (conductivity study '{}'), direction {}", study.path(), name, dir);
     auto t0 = std::chrono::steady_clock::now();
 
     std::vector<uint8_t> percolating;
@@ -392,14 +411,16 @@ Json runConductivity(const StudyContext& ctx, const Params& study) {
     Json r;
     r["volume_fraction"] = epsTotal;
     r["percolating_fraction"] =
-        conductingCount > 0 ? Json(static_cast<double>(percolatingCount) / static_cast<double>(conductingCount))
-                            : Json(0.0);
+        conductingCount > 0
+            ? Json(static_cast<double>(percolatingCount) / static_cast<double>(conductingCount))
+            : Json(0.0);
     r["bulk_conductivity"] = sigma0;
 
     if (percolatingCount == 0) {
-      Log::warn(fmt::format("{}: no conducting path connects the two faces normal to {}; effective conductivity 0, "
-                            "tortuosity_factor null",
-                            who, dir));
+      Log::warn(
+          fmt::format("{}: no conducting path connects the two faces normal to {}; effective conductivity 0, "
+                      "tortuosity_factor null",
+                      who, dir));
       r["effective_conductivity"] = 0.0;
       r["relative_conductivity"] = 0.0;
       r["tortuosity_factor"] = nullptr;
@@ -413,16 +434,16 @@ Json runConductivity(const StudyContext& ctx, const Params& study) {
       continue;
     }
 
-    Solution s =
-        solveDirection(grid, sigma, percolating, axis, periodicSides, conv, rtol, writeFields, who);
+    Solution s = solveDirection(grid, sigma, percolating, axis, periodicSides, conv, rtol, writeFields, who);
     // The electrode current from the dissipated power, I = P / dphi: equal to the inlet and outlet currents
     // at convergence, but its error is quadratic in the solver error (P(phi) - P(phi*) = e^T A e, which CG
     // minimises), so tau is converged to ~1e-7 at rtol 1e-5 where the face currents still differ by 1e-5.
     const double current = s.power / 1.0;
     if (!(current > 0.0) || !std::isfinite(current))
-      throwRun("{}: the computed current is {} A although the phase percolates; the solve failed silently "
-               "(check petsc_options)",
-               who, current);
+      throwRun(
+          "{}: the computed current is {} A although the phase percolates; the solve failed silently "
+          "(check petsc_options)",
+          who, current);
     const int b1 = (axis + 1) % 3, b2 = (axis + 2) % 3;
     const double area = geom.length(b1) * geom.length(b2);
     const double nLen = conv == Convention::PinnedLMinus1 ? static_cast<double>(geom.n[axis] - 1)
@@ -449,8 +470,8 @@ Json runConductivity(const StudyContext& ctx, const Params& study) {
     r["current_out"] = s.currentOut;
     r["unknowns"] = s.unknowns;
     directions[dir] = r;
-    Log::info("{} '{}' {}: tau = {:.6f}, sigma_eff = {:.6g} S/m, {} iterations, {:.2f} s", "conductivity", name, dir,
-              tau, sigmaEff, s.iterations, r["seconds"].get<double>());
+    Log::info("{} '{}' {}: tau = {:.6f}, sigma_eff = {:.6g} S/m, {} iterations, {:.2f} s", "conductivity",
+              name, dir, tau, sigmaEff, s.iterations, r["seconds"].get<double>());
 
     if (writeFields) {
       ctx.fields->write(s.potential, fmt::format("{}_potential_{}", fieldPrefix, dir), "V");

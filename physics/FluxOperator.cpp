@@ -129,7 +129,8 @@ FluxOperator::FluxOperator(const StructuredGrid& grid, const std::vector<double>
     bool lowPeriodic = m_bc.kind[faceIndex(a, false)] == BoundaryKind::Periodic;
     bool highPeriodic = m_bc.kind[faceIndex(a, true)] == BoundaryKind::Periodic;
     if (lowPeriodic != highPeriodic)
-      throwRun("FluxOperator: axis {} is periodic on one face only; both faces must be periodic", axisName(a));
+      throwRun("FluxOperator: axis {} is periodic on one face only; both faces must be periodic",
+               axisName(a));
     bool dirichlet = m_bc.kind[faceIndex(a, false)] == BoundaryKind::Dirichlet ||
                      m_bc.kind[faceIndex(a, true)] == BoundaryKind::Dirichlet;
     if (dirichlet && m_bc.placement == DirichletPlacement::PinnedLayer && n[a] < 2)
@@ -146,8 +147,8 @@ FluxOperator::FluxOperator(const StructuredGrid& grid, const std::vector<double>
     const size_t l = static_cast<size_t>(grid.localIndex(c[0], c[1], c[2]));
     const double kv = coefficient[l];
     if (!std::isfinite(kv) || kv < 0.0)
-      throwRun("FluxOperator: coefficient {} at voxel (x={}, y={}, z={}) is negative or not finite", kv, c[0], c[1],
-               c[2]);
+      throwRun("FluxOperator: coefficient {} at voxel (x={}, y={}, z={}) is negative or not finite", kv, c[0],
+               c[1], c[2]);
     if (!(kv > 0.0) || (!active.empty() && !active[l])) return;
     effective[l] = kv;
     kMax = std::max(kMax, kv);
@@ -168,9 +169,10 @@ FluxOperator::FluxOperator(const StructuredGrid& grid, const std::vector<double>
   if (rank == 0) start64 = 0;  // MPI_Exscan leaves rank 0's result undefined
   MPI_Allreduce(&nLocal64, &m_nGlobal, 1, MPI_INT64_T, MPI_SUM, grid.comm());
   if (m_nGlobal > static_cast<int64_t>(PETSC_MAX_INT))
-    throwRun("FluxOperator: {} unknowns exceed this PETSc build's 32-bit indices; use a PETSc built with "
-             "--with-64-bit-indices",
-             m_nGlobal);
+    throwRun(
+        "FluxOperator: {} unknowns exceed this PETSc build's 32-bit indices; use a PETSc built with "
+        "--with-64-bit-indices",
+        m_nGlobal);
   m_rowStart = static_cast<PetscInt>(start64);
   for (double& x : number)
     if (x >= 0.0) x += static_cast<double>(m_rowStart);
@@ -196,7 +198,8 @@ FluxOperator::FluxOperator(const StructuredGrid& grid, const std::vector<double>
     const PetscScalar* a = nullptr;
     SSB_PETSC(VecGetArrayRead(numLocal, &a));
     m_unknown.resize(static_cast<size_t>(gm[0]) * gm[1] * gm[2]);
-    for (size_t q = 0; q < m_unknown.size(); ++q) m_unknown[q] = static_cast<PetscInt>(std::lround(PetscRealPart(a[q])));
+    for (size_t q = 0; q < m_unknown.size(); ++q)
+      m_unknown[q] = static_cast<PetscInt>(std::lround(PetscRealPart(a[q])));
     SSB_PETSC(VecRestoreArrayRead(numLocal, &a));
   }
 }
@@ -290,7 +293,8 @@ MatHandle FluxOperator::createMatrix(Vec rhsVec) const {
   if (rhsVec) SSB_PETSC(VecRestoreArray(rhsVec, &rhs));
   MatHandle A;
   SSB_PETSC(MatCreate(m_grid.comm(), A.out()));
-  SSB_PETSC(MatSetSizes(A, m_nLocal, m_nLocal, static_cast<PetscInt>(m_nGlobal), static_cast<PetscInt>(m_nGlobal)));
+  SSB_PETSC(
+      MatSetSizes(A, m_nLocal, m_nLocal, static_cast<PetscInt>(m_nGlobal), static_cast<PetscInt>(m_nGlobal)));
   SSB_PETSC(MatSetType(A, MATAIJ));
   // Each call is a no-op unless the type matches (Seq on one rank, MPI otherwise); both assemble A.
   SSB_PETSC(MatSeqAIJSetPreallocationCSR(A, ia.data(), ja.data(), va.data()));

@@ -46,7 +46,8 @@ struct FluxBoundary {
   DirichletPlacement placement = DirichletPlacement::Face;
 
   // Dirichlet `low` / `high` on the two faces normal to `axis`; the four side faces no-flux or periodic.
-  static FluxBoundary drive(int axis, double low, double high, bool periodicSides, DirichletPlacement placement);
+  static FluxBoundary drive(int axis, double low, double high, bool periodicSides,
+                            DirichletPlacement placement);
 };
 
 class FluxOperator {
@@ -62,7 +63,7 @@ class FluxOperator {
   const FluxBoundary& boundary() const { return m_bc; }
   int64_t activeVoxels() const { return m_activeGlobal; }  // global count, fixed (pinned) voxels included
   int64_t pinnedVoxels() const { return m_pinnedGlobal; }  // global count of fixed voxels
-  int64_t unknowns() const { return m_nGlobal; }            // active minus pinned: the system size
+  int64_t unknowns() const { return m_nGlobal; }           // active minus pinned: the system size
 
   // Collective. The AIJ matrix of the system, exactly preallocated and already holding the operator's
   // values (symmetric; an isolated active voxel with no coupling gets a typical diagonal and u = 0). If
@@ -111,8 +112,8 @@ class FluxOperator {
 
   const StructuredGrid& m_grid;
   FluxBoundary m_bc;
-  VecHandle m_kLocal;                // ghosted effective coefficient: k on active voxels, 0 elsewhere
-  std::vector<PetscInt> m_unknown;   // ghosted box: global unknown index, -1 = not an unknown
+  VecHandle m_kLocal;               // ghosted effective coefficient: k on active voxels, 0 elsewhere
+  std::vector<PetscInt> m_unknown;  // ghosted box: global unknown index, -1 = not an unknown
   std::array<int64_t, 3> m_ghostLo{}, m_ghostSize{};
   PetscInt m_rowStart = 0, m_nLocal = 0;
   double m_identityDiag = 1.0;

@@ -45,7 +45,8 @@ inline PhaseMap abPhases() {
   return pm;
 }
 
-inline Json runStudy(const Volume& v, const PhaseMap& pm, const std::string& yaml, FieldWriter* fields = nullptr) {
+inline Json runStudy(const Volume& v, const PhaseMap& pm, const std::string& yaml,
+                     FieldWriter* fields = nullptr) {
   YAML::Node node = YAML::Load(yaml);
   Params p(node, conductivitySchema(), "studies[0]");
   StudyContext ctx{v, pm, fields, std::filesystem::temp_directory_path(), "cond"};

@@ -58,13 +58,15 @@ const std::array<int64_t, 3> kUniformN{12, 10, 8};
 const std::array<double, 3> kAniso{1e-6, 2e-6, 0.5e-6};
 
 TEST(Conductivity, UniformMediumFaceConventionTauIsOne) {
-  Volume v = makeVolume(PETSC_COMM_WORLD, kUniformN, [](int64_t, int64_t, int64_t) { return uint16_t{1}; }, kAniso);
+  Volume v = makeVolume(
+      PETSC_COMM_WORLD, kUniformN, [](int64_t, int64_t, int64_t) { return uint16_t{1}; }, kAniso);
   PhaseMap pm = abPhases();
   for (const char* sides : {"no_flux", "periodic"}) {
-    Json r = runStudy(v, pm,
-                      fmt::format("{{type: conductivity, name: uni, conductivities: {{A: 0.3 mS/cm}}, rtol: 1e-12, "
-                                  "side_boundaries: {}}}",
-                                  sides));
+    Json r = runStudy(
+        v, pm,
+        fmt::format("{{type: conductivity, name: uni, conductivities: {{A: 0.3 mS/cm}}, rtol: 1e-12, "
+                    "side_boundaries: {}}}",
+                    sides));
     for (const char* d : {"x", "y", "z"}) {
       SCOPED_TRACE(std::string(sides) + " " + d);
       const Json& e = r["directions"][d];
@@ -87,11 +89,13 @@ TEST(Conductivity, UniformMediumFaceConventionTauIsOne) {
 }
 
 TEST(Conductivity, UniformMediumPinnedConventions) {
-  Volume v = makeVolume(PETSC_COMM_WORLD, kUniformN, [](int64_t, int64_t, int64_t) { return uint16_t{1}; }, kAniso);
+  Volume v = makeVolume(
+      PETSC_COMM_WORLD, kUniformN, [](int64_t, int64_t, int64_t) { return uint16_t{1}; }, kAniso);
   PhaseMap pm = abPhases();
-  Json lm1 = runStudy(v, pm, "{type: conductivity, conductivities: {A: 2}, rtol: 1e-12, convention: pinned_L_minus_1}");
-  Json lp = runStudy(v, pm,
-                     "{type: conductivity, conductivities: {A: 2}, rtol: 1e-12, convention: pinned_L_percolating}");
+  Json lm1 = runStudy(
+      v, pm, "{type: conductivity, conductivities: {A: 2}, rtol: 1e-12, convention: pinned_L_minus_1}");
+  Json lp = runStudy(
+      v, pm, "{type: conductivity, conductivities: {A: 2}, rtol: 1e-12, convention: pinned_L_percolating}");
   for (int a = 0; a < 3; ++a) {
     const char* d = axisName(a);
     const double n = static_cast<double>(kUniformN[a]);
@@ -99,13 +103,16 @@ TEST(Conductivity, UniformMediumPinnedConventions) {
     EXPECT_NEAR(tau(lp, d), (n - 1) / n, 1e-10) << d;
   }
   // Two layers along x: both are pinned, nothing is left to solve, the current flows straight between them.
-  Volume thin = makeVolume(PETSC_COMM_WORLD, {2, 3, 4}, [](int64_t, int64_t, int64_t) { return uint16_t{1}; });
-  Json t1 = runStudy(thin, pm,
-                     "{type: conductivity, conductivities: {A: 2}, directions: [x], convention: pinned_L_minus_1}");
+  Volume thin =
+      makeVolume(PETSC_COMM_WORLD, {2, 3, 4}, [](int64_t, int64_t, int64_t) { return uint16_t{1}; });
+  Json t1 =
+      runStudy(thin, pm,
+               "{type: conductivity, conductivities: {A: 2}, directions: [x], convention: pinned_L_minus_1}");
   EXPECT_NEAR(tau(t1, "x"), 1.0, 1e-12);
   EXPECT_EQ(t1["directions"]["x"]["unknowns"].get<int64_t>(), 0);
-  Json t2 = runStudy(thin, pm,
-                     "{type: conductivity, conductivities: {A: 2}, directions: [x], convention: pinned_L_percolating}");
+  Json t2 = runStudy(
+      thin, pm,
+      "{type: conductivity, conductivities: {A: 2}, directions: [x], convention: pinned_L_percolating}");
   EXPECT_NEAR(tau(t2, "x"), 0.5, 1e-12);
 }
 
@@ -153,9 +160,10 @@ TEST(Conductivity, SeriesAndParallelLayersFace) {
 TEST(Conductivity, SeriesAndParallelLayersPinned) {
   Volume v = makeVolume(PETSC_COMM_WORLD, {30, 6, 5}, layerLabel, kAniso);
   PhaseMap pm = abPhases();
-  Json r = runStudy(v, pm,
-                    "{type: conductivity, conductivities: {A: 1 S/m, B: 0.5}, bulk_conductivity: 1, rtol: 1e-12, "
-                    "convention: pinned_L_minus_1}");
+  Json r =
+      runStudy(v, pm,
+               "{type: conductivity, conductivities: {A: 1 S/m, B: 0.5}, bulk_conductivity: 1, rtol: 1e-12, "
+               "convention: pinned_L_minus_1}");
   double rSeries = 0.5 / layerK(0) + 0.5 / layerK(29);  // per unit h
   for (int64_t i = 1; i <= 28; ++i) rSeries += 1.0 / layerK(i);
   const double sigmaX = 29.0 / rSeries;
@@ -229,11 +237,12 @@ TEST(Conductivity, MaxwellDiluteInsulatingSpheres) {
   int rank = 0;
   MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
   if (rank == 0)
-    std::printf("Maxwell: %zu spheres, phi = %.5f, sigma_rel = %.6f (x %.6f, y %.6f, z %.6f), Maxwell %.6f, "
-                "deviation %+.3f %%\n",
-                spheres.size(), phi, mean, r["directions"]["x"]["relative_conductivity"].get<double>(),
-                r["directions"]["y"]["relative_conductivity"].get<double>(),
-                r["directions"]["z"]["relative_conductivity"].get<double>(), maxwell, 100 * (mean / maxwell - 1));
+    std::printf(
+        "Maxwell: %zu spheres, phi = %.5f, sigma_rel = %.6f (x %.6f, y %.6f, z %.6f), Maxwell %.6f, "
+        "deviation %+.3f %%\n",
+        spheres.size(), phi, mean, r["directions"]["x"]["relative_conductivity"].get<double>(),
+        r["directions"]["y"]["relative_conductivity"].get<double>(),
+        r["directions"]["z"]["relative_conductivity"].get<double>(), maxwell, 100 * (mean / maxwell - 1));
 }
 
 // Resolution study (manual: --gtest_also_run_disabled_tests): the same sphere configuration scaled to radius
@@ -255,15 +264,19 @@ TEST(Conductivity, DISABLED_MaxwellResolutionStudy) {
     Volume v = makeVolume(PETSC_COMM_WORLD, {n, n, n}, test::sphereLabels(scaled));
     Json res = runStudy(v, abPhases(), "{type: conductivity, conductivities: {A: 1}, bulk_conductivity: 1}");
     const double phiVox = 1.0 - res["directions"]["x"]["volume_fraction"].get<double>();
-    const double phiCont = static_cast<double>(scaled.size()) * 4.0 / 3.0 * M_PI * r * r * r / std::pow(n, 3.0);
+    const double phiCont =
+        static_cast<double>(scaled.size()) * 4.0 / 3.0 * M_PI * r * r * r / std::pow(n, 3.0);
     double mean = 0;
-    for (const char* d : {"x", "y", "z"}) mean += res["directions"][d]["relative_conductivity"].get<double>() / 3;
+    for (const char* d : {"x", "y", "z"})
+      mean += res["directions"][d]["relative_conductivity"].get<double>() / 3;
     if (rank == 0)
-      std::printf("r = %2.0f voxels, %lld^3: phi voxels %.5f (continuous %.5f), sigma_rel %.6f, Maxwell(phi_vox) %.6f "
-                  "(%+.3f %%), Maxwell(phi_cont) %.6f (%+.3f %%)\n",
-                  r, static_cast<long long>(n), phiVox, phiCont, mean, (1 - phiVox) / (1 + phiVox / 2),
-                  100 * (mean / ((1 - phiVox) / (1 + phiVox / 2)) - 1), (1 - phiCont) / (1 + phiCont / 2),
-                  100 * (mean / ((1 - phiCont) / (1 + phiCont / 2)) - 1));
+      std::printf(
+          "r = %2.0f voxels, %lld^3: phi voxels %.5f (continuous %.5f), sigma_rel %.6f, Maxwell(phi_vox) "
+          "%.6f "
+          "(%+.3f %%), Maxwell(phi_cont) %.6f (%+.3f %%)\n",
+          r, static_cast<long long>(n), phiVox, phiCont, mean, (1 - phiVox) / (1 + phiVox / 2),
+          100 * (mean / ((1 - phiVox) / (1 + phiVox / 2)) - 1), (1 - phiCont) / (1 + phiCont / 2),
+          100 * (mean / ((1 - phiCont) / (1 + phiCont / 2)) - 1));
   }
 }
 
@@ -324,7 +337,8 @@ TEST(Conductivity, TauIsConvergedAtTheDefaultTolerance) {
 // FluxOperator directly: symmetric matrix, linear potential, uniform current density, inlet = outlet.
 
 TEST(FluxOperator, UniformSolutionAndCurrentDensity) {
-  Volume v = makeVolume(PETSC_COMM_WORLD, {9, 7, 5}, [](int64_t, int64_t, int64_t) { return uint16_t{1}; }, kAniso);
+  Volume v = makeVolume(
+      PETSC_COMM_WORLD, {9, 7, 5}, [](int64_t, int64_t, int64_t) { return uint16_t{1}; }, kAniso);
   const StructuredGrid& g = *v.grid;
   const double k = 0.5;
   std::vector<double> coef(v.labels.size(), k);
@@ -379,9 +393,8 @@ TEST(FluxOperator, UniformSolutionAndCurrentDensity) {
 
 TEST(FluxOperator, InactiveVoxelsAreNotUnknowns) {
   // Checkerboard columns: inactive voxels must neither couple nor be solved for.
-  Volume v = makeVolume(PETSC_COMM_WORLD, {6, 6, 4}, [](int64_t i, int64_t j, int64_t) {
-    return static_cast<uint16_t>((i + j) % 2);
-  });
+  Volume v = makeVolume(PETSC_COMM_WORLD, {6, 6, 4},
+                        [](int64_t i, int64_t j, int64_t) { return static_cast<uint16_t>((i + j) % 2); });
   const StructuredGrid& g = *v.grid;
   std::vector<double> coef(v.labels.size());
   for (size_t l = 0; l < coef.size(); ++l) coef[l] = v.labels[l] ? 2.0 : 0.0;
@@ -409,9 +422,10 @@ TEST(Conductivity, ThinPeriodicVolumes) {
   Volume v = makeVolume(PETSC_COMM_WORLD, {6, 2, 1}, [](int64_t, int64_t, int64_t) { return uint16_t{1}; });
   PhaseMap pm = abPhases();
   for (const char* sides : {"no_flux", "periodic"}) {
-    Json r = runStudy(v, pm,
-                      fmt::format("{{type: conductivity, conductivities: {{A: 1}}, rtol: 1e-12, side_boundaries: {}}}",
-                                  sides));
+    Json r = runStudy(
+        v, pm,
+        fmt::format("{{type: conductivity, conductivities: {{A: 1}}, rtol: 1e-12, side_boundaries: {}}}",
+                    sides));
     for (const char* d : {"x", "y", "z"}) EXPECT_NEAR(tau(r, d), 1.0, 1e-10) << sides << " " << d;
   }
 }
@@ -434,8 +448,8 @@ TEST(Conductivity, FieldsAreWritten) {
     std::stringstream ss;
     ss << in.rdbuf();
     const std::string xdmf = ss.str();
-    for (const char* name : {"cond_potential_x", "cond_current_density_x", "cond_potential_z",
-                             "cond_current_density_z"})
+    for (const char* name :
+         {"cond_potential_x", "cond_current_density_x", "cond_potential_z", "cond_current_density_z"})
       EXPECT_NE(xdmf.find(name), std::string::npos) << name;
     EXPECT_EQ(xdmf.find("cond_potential_y"), std::string::npos);
     EXPECT_TRUE(std::filesystem::exists(dir / "fields.h5"));
@@ -458,7 +472,8 @@ void expectError(const std::string& yaml, const std::string& needle) {
 }
 
 TEST(ConductivityInput, UnknownPhase) {
-  expectError<InputError>("{type: conductivity, conductivities: {A: 1, LPSX: 2}}", "studies[0].conductivities.LPSX");
+  expectError<InputError>("{type: conductivity, conductivities: {A: 1, LPSX: 2}}",
+                          "studies[0].conductivities.LPSX");
 }
 TEST(ConductivityInput, NegativeConductivity) {
   expectError<InputError>("{type: conductivity, conductivities: {A: -1}}", "studies[0].conductivities.A");
@@ -474,17 +489,20 @@ TEST(ConductivityInput, UnknownDirection) {
                           "studies[0].directions[1]");
 }
 TEST(ConductivityInput, RepeatedDirection) {
-  expectError<InputError>("{type: conductivity, conductivities: {A: 1}, directions: [x, x]}", "studies[0].directions");
+  expectError<InputError>("{type: conductivity, conductivities: {A: 1}, directions: [x, x]}",
+                          "studies[0].directions");
 }
 TEST(ConductivityInput, EmptyDirections) {
-  expectError<InputError>("{type: conductivity, conductivities: {A: 1}, directions: []}", "studies[0].directions");
+  expectError<InputError>("{type: conductivity, conductivities: {A: 1}, directions: []}",
+                          "studies[0].directions");
 }
 TEST(ConductivityInput, BadSideBoundaries) {
   expectError<InputError>("{type: conductivity, conductivities: {A: 1}, side_boundaries: mirror}",
                           "studies[0].side_boundaries");
 }
 TEST(ConductivityInput, BadConvention) {
-  expectError<InputError>("{type: conductivity, conductivities: {A: 1}, convention: cell}", "studies[0].convention");
+  expectError<InputError>("{type: conductivity, conductivities: {A: 1}, convention: cell}",
+                          "studies[0].convention");
 }
 TEST(ConductivityInput, BadRtol) {
   expectError<InputError>("{type: conductivity, conductivities: {A: 1}, rtol: 0}", "studies[0].rtol");
@@ -498,7 +516,8 @@ TEST(ConductivityInput, PetscOptionsNotAMapping) {
                           "studies[0].petsc_options");
 }
 TEST(ConductivityInput, UnknownKey) {
-  expectError<InputError>("{type: conductivity, conductivities: {A: 1}, tolerance: 1e-6}", "studies[0].tolerance");
+  expectError<InputError>("{type: conductivity, conductivities: {A: 1}, tolerance: 1e-6}",
+                          "studies[0].tolerance");
 }
 TEST(ConductivityInput, MissingConductivities) {
   expectError<InputError>("{type: conductivity}", "studies[0].conductivities");
@@ -517,9 +536,10 @@ TEST(ConductivityInput, DivergenceNamesStudyAndDirectionAndOptionsDoNotLeak) {
   Volume v = makeVolume(PETSC_COMM_WORLD, {26, 26, 26}, randomTwoPhase);
   PhaseMap pm = abPhases();
   try {
-    runStudy(v, pm,
-             "{type: conductivity, name: stubborn, conductivities: {A: 1, B: 0.01}, directions: [y], rtol: 1e-12, "
-             "petsc_options: {pc_type: none, ksp_max_it: 2}}");
+    runStudy(
+        v, pm,
+        "{type: conductivity, name: stubborn, conductivities: {A: 1, B: 0.01}, directions: [y], rtol: 1e-12, "
+        "petsc_options: {pc_type: none, ksp_max_it: 2}}");
     ADD_FAILURE() << "no divergence error";
   } catch (const RunError& e) {
     std::string m = e.what();

@@ -49,26 +49,29 @@ void checkReference(const Reference& ref, const std::vector<std::string>& conven
   pm.add(conducting);
   for (const auto& conv : conventions) {
     Json r = test::runStudy(
-        v, pm, fmt::format("{{type: conductivity, conductivities: {{phase: 1}}, directions: [{}], convention: {}}}",
-                           ref.dir, conv));
+        v, pm,
+        fmt::format("{{type: conductivity, conductivities: {{phase: 1}}, directions: [{}], convention: {}}}",
+                    ref.dir, conv));
     const double expected = conv == "face"               ? ref.tauFace
                             : conv == "pinned_L_minus_1" ? ref.tauLMinus1
                                                          : ref.tauLPercolating;
     const Json& e = r["directions"][ref.dir];
     EXPECT_NEAR(e["volume_fraction"].get<double>(), ref.epsTotal, 6e-5) << ref.file;
     EXPECT_LT(relErr(tau(r, ref.dir), expected), 1e-5)
-        << ref.file << " " << conv << ": tau " << fmt::format("{:.7f}", tau(r, ref.dir)) << " expected " << expected;
+        << ref.file << " " << conv << ": tau " << fmt::format("{:.7f}", tau(r, ref.dir)) << " expected "
+        << expected;
     // The face currents converge only linearly with the solver error (tau uses the power, quadratic): at
     // the default rtol 1e-5 they differ by up to ~2e-4 on these volumes (PoreSpy accepts 1e-3).
     EXPECT_LT(e["flux_imbalance"].get<double>(), 1e-3);
     int rank = 0;
     MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
     if (rank == 0)
-      std::printf("%s %s %s: tau %.7f (reference %.7g, %+.1e), eps %.5f, percolating %.5f, %d iterations, "
-                  "flux imbalance %.1e\n",
-                  ref.file, ref.dir, conv.c_str(), tau(r, ref.dir), expected, tau(r, ref.dir) / expected - 1,
-                  e["volume_fraction"].get<double>(), e["percolating_fraction"].get<double>(),
-                  e["iterations"].get<int>(), e["flux_imbalance"].get<double>());
+      std::printf(
+          "%s %s %s: tau %.7f (reference %.7g, %+.1e), eps %.5f, percolating %.5f, %d iterations, "
+          "flux imbalance %.1e\n",
+          ref.file, ref.dir, conv.c_str(), tau(r, ref.dir), expected, tau(r, ref.dir) / expected - 1,
+          e["volume_fraction"].get<double>(), e["percolating_fraction"].get<double>(),
+          e["iterations"].get<int>(), e["flux_imbalance"].get<double>());
   }
 }
 
@@ -79,16 +82,17 @@ TEST(ReferenceVolumes, PumaFiberForm) {
   checkReference({"puma_100_fiberform.tif", 0, 89, "x", 0.8329, 1.312885, 1.313346, 1.298010}, kAll);
 }
 TEST(ReferenceVolumes, OpenImpalaSample2Phase1bit) {
-  checkReference({"openimpala_SampleData_2Phase_stack_3d_1bit.tif", 0, 0, "x", 0.6017, 1.70650, 1.711007, 1.693407},
-                 kAll);
+  checkReference(
+      {"openimpala_SampleData_2Phase_stack_3d_1bit.tif", 0, 0, "x", 0.6017, 1.70650, 1.711007, 1.693407},
+      kAll);
 }
 TEST(ReferenceVolumes, OpenImpalaLegacy2Phase) {
-  checkReference({"openimpala_legacy2019_SampleData_2Phase.tif", 1, 1, "x", 0.4427, 2.02158, 2.024493, 2.003089},
-                 kAll);
+  checkReference(
+      {"openimpala_legacy2019_SampleData_2Phase.tif", 1, 1, "x", 0.4427, 2.02158, 2.024493, 2.003089}, kAll);
 }
 TEST(ReferenceVolumes, OpenImpalaLegacy3Phase) {
-  checkReference({"openimpala_legacy2019_SampleData_3Phase.tif", 0, 0, "x", 0.4017, 3.32623, 3.336425, 3.263504},
-                 kAll);
+  checkReference(
+      {"openimpala_legacy2019_SampleData_3Phase.tif", 0, 0, "x", 0.4017, 3.32623, 3.336425, 3.263504}, kAll);
 }
 TEST(ReferenceVolumes, OpenImpalaSpheres) {
   checkReference({"openimpala_spheres.tif", 1, 1, "x", 0.8880, 1.06399, 1.065639, 1.054982}, kAll);
