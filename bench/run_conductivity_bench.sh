@@ -6,7 +6,7 @@
 # process (MPI start, generation, labelling, assembly, AMG set-up, solve) and the memory is that
 # direction's peak resident set summed over ranks.
 #
-#   bench/run_conductivity_bench.sh [BUILD_DIR] [OUT.jsonl]
+#   bench/run_conductivity_bench.sh [BUILD_DIR (default ../build)] [OUT.jsonl (default BUILD_DIR/conductivity_bench.jsonl)]
 #   env: SIZES="64 128 256" RANKS="1 2" DIRS="x y z" EXTRA="petsc options"
 #
 # Prints a markdown table (paste into docs/benchmarks.md) and appends raw JSON lines to OUT.jsonl.
@@ -14,7 +14,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../build}
-out=${2:-$here/conductivity_bench.jsonl}
+out=${2:-$build/conductivity_bench.jsonl}
 exe=$build/bench/ssb_bench_conductivity
 [[ -x $exe ]] || { echo "missing $exe (build target ssb_bench_conductivity)" >&2; exit 1; }
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
