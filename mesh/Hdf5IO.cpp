@@ -464,7 +464,7 @@ void writeHdf5Labels(const std::filesystem::path& path, const std::string& datas
     const std::string why = volio::hdf5Error();
     throwRun("writing '{}' (dataset '{}'): {}: {}", tmp.string(), name, what, why);
   };
-  try {
+  writeThroughTemp(path, [&](const std::filesystem::path&) {
     H5Id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
     H5Pset_fapl_sec2(fapl.get());
     H5Id file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
@@ -501,12 +501,7 @@ void writeHdf5Labels(const std::filesystem::path& path, const std::string& datas
         fail("cannot write voxel_size_m");
     }
     if (!dset.reset() || !file.reset()) fail("cannot close the file (disk full?)");
-  } catch (...) {
-    std::error_code ec;
-    std::filesystem::remove(tmp, ec);  // never leave a half-written file behind
-    throw;
-  }
-  commitTempFile(path);
+  });
 }
 
 }  // namespace ssb

@@ -507,7 +507,7 @@ void writeTiff(const std::filesystem::path& path, const std::array<int64_t, 3>& 
   const char* mode = total > (uint64_t{3} << 30) ? "w8" : "w";
   const uint16_t compression =
       TIFFIsCODECConfigured(COMPRESSION_ADOBE_DEFLATE) ? COMPRESSION_ADOBE_DEFLATE : COMPRESSION_NONE;
-  try {
+  writeThroughTemp(path, [&](const std::filesystem::path&) {
     volio::TiffHandle h(tmp, mode);
     if (!h) throwRun("cannot create '{}': {}", tmp.string(), h.reason("open failed"));
     const uint32_t width = static_cast<uint32_t>(n[0]), height = static_cast<uint32_t>(n[1]);
@@ -553,12 +553,7 @@ void writeTiff(const std::filesystem::path& path, const std::array<int64_t, 3>& 
     }
     h.close();
     if (!h.error().empty()) throwRun("cannot finish '{}': {}", tmp.string(), h.error());
-  } catch (...) {
-    std::error_code ec;
-    std::filesystem::remove(tmp, ec);  // never leave a half-written file behind
-    throw;
-  }
-  commitTempFile(path);
+  });
 }
 
 }  // namespace ssb

@@ -19,16 +19,27 @@ void commitTempFile(const std::filesystem::path& path) {
   if (ec) throwRun("cannot move {} into place: {}", tempPathFor(path).string(), ec.message());
 }
 
+void writeThroughTemp(const std::filesystem::path& path,
+                      const std::function<void(const std::filesystem::path&)>& write) {
+  const auto tmp = tempPathFor(path);
+  try {
+    write(tmp);
+  } catch (...) {
+    std::error_code ec;
+    std::filesystem::remove(tmp, ec);
+    throw;
+  }
+  commitTempFile(path);
+}
+
 void writeFileAtomic(const std::filesystem::path& path, const std::string& content) {
-  auto tmp = tempPathFor(path);
-  {
+  writeThroughTemp(path, [&](const std::filesystem::path& tmp) {
     std::ofstream os(tmp, std::ios::binary | std::ios::trunc);
     if (!os) throwRun("cannot write {}: {}", tmp.string(), std::strerror(errno));
     os.write(content.data(), static_cast<std::streamsize>(content.size()));
     os.flush();
     if (!os) throwRun("error while writing {} (disk full?)", tmp.string());
-  }
-  commitTempFile(path);
+  });
 }
 
 }  // namespace ssb

@@ -2,6 +2,7 @@
 // Results are written to "<path>.tmp" and renamed into place, so a crash never leaves a half-written
 // result and an older complete result is never destroyed by a failed run.
 #include <filesystem>
+#include <functional>
 #include <string>
 
 namespace ssb {
@@ -14,5 +15,9 @@ std::filesystem::path tempPathFor(const std::filesystem::path& path);
 
 // Rename the finished temporary file into place. Throws RunError on failure.
 void commitTempFile(const std::filesystem::path& path);
+
+// Call write(tempPathFor(path)); if it throws, remove the temporary file and rethrow, else rename it into
+// place. The one way a writer produces a file, so no half-written file is ever left behind. Not collective.
+void writeThroughTemp(const std::filesystem::path& path, const std::function<void(const std::filesystem::path&)>& write);
 
 }  // namespace ssb

@@ -24,15 +24,8 @@ inline Volume makeVolume(MPI_Comm comm, std::array<int64_t, 3> n, const LabelFn&
   VoxelGrid g;
   g.n = n;
   g.spacing = spacing;
-  Volume v;
-  v.grid = std::make_unique<StructuredGrid>(comm, g);
+  Volume v = volumeFromFunction(comm, g, f);
   v.source = "test";
-  const Box3& b = v.grid->owned();
-  v.labels.assign(static_cast<size_t>(b.voxels()), 0);
-  for (int64_t k = b.lo[2]; k < b.lo[2] + b.size[2]; ++k)
-    for (int64_t j = b.lo[1]; j < b.lo[1] + b.size[1]; ++j)
-      for (int64_t i = b.lo[0]; i < b.lo[0] + b.size[0]; ++i)
-        v.labels[static_cast<size_t>(v.grid->localIndex(i, j, k))] = f(i, j, k);
   return v;
 }
 
