@@ -166,7 +166,8 @@ Solution solveDirection(const StructuredGrid& grid, const std::vector<double>& s
   MatHandle A = op.createMatrix(b);
   s.assemblySeconds = seconds(t0);
   s.unknowns = op.unknowns();
-  if (op.unknowns() == 0) {  // every conducting voxel is pinned (2 layers): nothing to solve
+  // Currents, dissipated power and fields of the solution x.
+  auto collect = [&]() {
     s.currentIn = op.boundaryCurrent(x, faceIndex(axis, false));
     s.currentOut = -op.boundaryCurrent(x, faceIndex(axis, true));
     s.power = op.dissipation(x);
@@ -175,7 +176,8 @@ Solution solveDirection(const StructuredGrid& grid, const std::vector<double>& s
       s.currentDensity = op.currentDensityMagnitude(x);
     }
     return s;
-  }
+  };
+  if (op.unknowns() == 0) return collect();  // every conducting voxel is pinned (2 layers): nothing to solve
 
   auto tSetup = std::chrono::steady_clock::now();
   KSPHandle ksp;
@@ -214,15 +216,7 @@ Solution solveDirection(const StructuredGrid& grid, const std::vector<double>& s
         "{}: the linear solve did not converge ({} after {} iterations, relative residual {:.3g}); loosen "
         "`rtol` or choose other solver options under `petsc_options` (PETSc prefix conductivity_)",
         who, KSPConvergedReasons[reason], s.iterations, s.relativeResidual);
-
-  s.currentIn = op.boundaryCurrent(x, faceIndex(axis, false));
-  s.currentOut = -op.boundaryCurrent(x, faceIndex(axis, true));
-  s.power = op.dissipation(x);
-  if (wantFields) {
-    s.potential = op.potential(x);
-    s.currentDensity = op.currentDensityMagnitude(x);
-  }
-  return s;
+  return collect();
 }
 
 }  // namespace
