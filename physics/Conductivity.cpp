@@ -31,6 +31,7 @@
 
 #include "mesh/Connectivity.hpp"
 #include "physics/FluxOperator.hpp"
+#include "solver/core/LinearSolve.hpp"
 #include "solver/core/Log.hpp"
 #include "solver/core/MpiUtil.hpp"
 
@@ -40,22 +41,6 @@ namespace {
 
 enum class Convention { Face, PinnedLMinus1, PinnedLPercolating };
 
-// hypre BoomerAMG settings used unless the YAML or the command line says otherwise (measured on the seeded
-// sphere packs, docs/conductivity.md): PMIS coarsening with one level of aggressive coarsening, extended+i
-// interpolation truncated to 4 entries per row, strength threshold 0.5 (the usual 3-D value) and Chebyshev
-// smoothing. Against PETSc's BoomerAMG defaults (Falgout, classical interpolation, hybrid Gauss-Seidel)
-// this halves the set-up time and cuts the hierarchy's memory for a few more, cheaper PCG iterations;
-// Chebyshev smoothing also does not depend on how the rows are split between ranks.
-// clang-format off
-const std::vector<std::pair<std::string, std::string>> kDefaultSolverOptions = {
-    {"pc_hypre_boomeramg_coarsen_type", "PMIS"},
-    {"pc_hypre_boomeramg_agg_nl", "1"},
-    {"pc_hypre_boomeramg_interp_type", "ext+i"},
-    {"pc_hypre_boomeramg_P_max", "4"},
-    {"pc_hypre_boomeramg_strong_threshold", "0.5"},
-    {"pc_hypre_boomeramg_relax_type_all", "Chebyshev"},
-};
-// clang-format on
 
 const char* conventionText(Convention c) {
   switch (c) {
@@ -77,62 +62,10 @@ const char* conventionText(Convention c) {
   return "";
 }
 
-// Options inserted into PETSc's global database for the duration of one study and removed afterwards, so
-// that a second conductivity study does not inherit the first one's `petsc_options`. Options already set
-// (command line) are left alone: the command line wins.
-class ScopedPetscOptions {
- public:
-  ScopedPetscOptions() = default;
-  ScopedPetscOptions(const ScopedPetscOptions&) = delete;
-  ScopedPetscOptions& operator=(const ScopedPetscOptions&) = delete;
-  ~ScopedPetscOptions() {
-    for (const auto& name : m_inserted) (void)PetscOptionsClearValue(nullptr, name.c_str());
-  }
-  void insert(const std::string& prefix, const std::vector<std::pair<std::string, std::string>>& opts) {
-    for (const auto& [key, value] : opts) {
-      std::string name = "-" + prefix + key;
-      PetscBool set = PETSC_FALSE;
-      SSB_PETSC(PetscOptionsHasName(nullptr, nullptr, name.c_str(), &set));
-      if (!set) m_inserted.push_back(name);
-    }
-    insertPetscOptions(prefix, opts);
-  }
-
- private:
-  std::vector<std::string> m_inserted;
-};
-
-std::vector<std::pair<std::string, std::string>> readPetscOptions(const Params& study) {
-  std::vector<std::pair<std::string, std::string>> out;
-  const std::string path = study.keyPath("petsc_options");
-  YAML::Node node = study.raw("petsc_options");
-  if (!node || node.IsNull()) return out;
-  if (!node.IsMap())
-    throwInput(
-        "{}: expected a mapping of PETSc options without the prefix, e.g. {{ksp_type: gmres, "
-        "pc_type: gamg}}",
-        path);
-  for (const auto& kv : node) {
-    std::string key = kv.first.as<std::string>();
-    while (!key.empty() && key.front() == '-') key.erase(key.begin());
-    if (key.empty()) throwInput("{}: empty option name", path);
-    if (!kv.second.IsNull() && !kv.second.IsScalar())
-      throwInput("{}.{}: expected a single value (or nothing for a flag)", path, key);
-    out.emplace_back(key, kv.second.IsNull() ? std::string() : kv.second.Scalar());
-  }
-  return out;
-}
-
 int64_t globalSum(MPI_Comm comm, int64_t x) {
   int64_t s = 0;
   MPI_Allreduce(&x, &s, 1, MPI_INT64_T, MPI_SUM, comm);
   return s;
-}
-
-double vecNorm(Vec v) {
-  PetscReal n = 0;
-  SSB_PETSC(VecNorm(v, NORM_2, &n));
-  return static_cast<double>(n);
 }
 
 struct Solution {
@@ -179,43 +112,12 @@ Solution solveDirection(const StructuredGrid& grid, const std::vector<double>& s
   };
   if (op.unknowns() == 0) return collect();  // every conducting voxel is pinned (2 layers): nothing to solve
 
-  auto tSetup = std::chrono::steady_clock::now();
-  KSPHandle ksp;
-  SSB_PETSC(KSPCreate(grid.comm(), ksp.out()));
-  SSB_PETSC(KSPSetOptionsPrefix(ksp, "conductivity_"));
-  SSB_PETSC(KSPSetOperators(ksp, A, A));
-  SSB_PETSC(KSPSetType(ksp, KSPCG));
-  PC pc = nullptr;
-  SSB_PETSC(KSPGetPC(ksp, &pc));
-  SSB_PETSC(PCSetType(pc, PCHYPRE));
-  SSB_PETSC(PCHYPRESetType(pc, "boomeramg"));
-  SSB_PETSC(KSPSetTolerances(ksp, rtol, 0.0, PETSC_DEFAULT, 1000));
-  // The true residual, so that rtol means the same thing whatever the preconditioner.
-  SSB_PETSC(KSPSetNormType(ksp, KSP_NORM_UNPRECONDITIONED));
-  SSB_PETSC(KSPSetFromOptions(ksp));
-  SSB_PETSC(KSPSetUp(ksp));
-  s.setupSeconds = seconds(tSetup);
-  auto t1 = std::chrono::steady_clock::now();
-  SSB_PETSC(KSPSolve(ksp, b, x));
-  s.solveSeconds = seconds(t1);
-
-  KSPConvergedReason reason;
-  PetscInt its = 0;
-  SSB_PETSC(KSPGetConvergedReason(ksp, &reason));
-  SSB_PETSC(KSPGetIterationNumber(ksp, &its));
-  s.iterations = static_cast<int>(its);
-  {
-    VecHandle r = op.createVector();
-    SSB_PETSC(MatMult(A, x, r));
-    SSB_PETSC(VecAYPX(r, -1.0, b));
-    double nb = vecNorm(b);
-    s.relativeResidual = nb > 0 ? vecNorm(r) / nb : vecNorm(r);
-  }
-  if (reason < 0)
-    throwRun(
-        "{}: the linear solve did not converge ({} after {} iterations, relative residual {:.3g}); loosen "
-        "`rtol` or choose other solver options under `petsc_options` (PETSc prefix conductivity_)",
-        who, KSPConvergedReasons[reason], s.iterations, s.relativeResidual);
+  const LinearSolveResult r =
+      solveLinear(A, b, x, SystemKind::SymmetricPositiveDefinite, "conductivity_", rtol, who);
+  s.iterations = r.iterations;
+  s.relativeResidual = r.relativeResidual;
+  s.setupSeconds = r.setupSeconds;
+  s.solveSeconds = r.solveSeconds;
   return collect();
 }
 
@@ -328,7 +230,7 @@ Json runConductivity(const StudyContext& ctx, const Params& study) {
             "(the volume has {}); use convention: face",
             study.keyPath("convention"), convKey, axisName(a), geom.n[a]);
   const double rtol = study.real("rtol");
-  const auto petscOptions = readPetscOptions(study);
+  const auto petscOptions = parsePetscOptions(study.raw("petsc_options"), study.keyPath("petsc_options"));
   const bool writeFields = study.boolean("write_fields") && ctx.fields != nullptr;
 
   // --- coefficient field and volume fractions ---------------------------------------------------------
@@ -375,9 +277,8 @@ Json runConductivity(const StudyContext& ctx, const Params& study) {
   }
 
   // --- solver options for this study ------------------------------------------------------------------
-  ScopedPetscOptions scopedOptions;
+  ScopedPetscOptions scopedOptions;  // the study's petsc_options, removed again after the study
   scopedOptions.insert("conductivity_", petscOptions);
-  scopedOptions.insert("conductivity_", kDefaultSolverOptions);
 
   // --- per direction ----------------------------------------------------------------------------------
   std::optional<ConnectivityResult> sharedClusters;  // bounded sides: one labelling serves every direction
