@@ -34,3 +34,12 @@ TEST(Inputs, FiberformMatchesPublishedReferences) {
   EXPECT_NEAR(puma, 1.3133487164843647, 1e-4);
   EXPECT_NEAR(puma / 1.313346, 1.0, 1e-5);
 }
+
+TEST(Inputs, MatboxElectrodeMatchesReference) {
+  Json r = load("matbox/results.json");
+  if (r.is_null()) GTEST_SKIP() << "shared/data not available";
+  // shared/data/README.md: pore eps_total 0.4005, tau (face, axis 0 = our z) 2.95259 over-converged.
+  const Json& d = study(r, "pore_z")["directions"]["z"];
+  EXPECT_NEAR(d["volume_fraction"].get<double>(), 0.4005, 5e-5);
+  EXPECT_NEAR(d["tortuosity_factor"].get<double>() / 2.95259, 1.0, 1e-5);
+}

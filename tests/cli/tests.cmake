@@ -74,7 +74,10 @@ if(EXISTS ${SSB_DATA_DIR}/puma_100_fiberform.tif)
                    --set output.dir=fiberform)
   set_tests_properties(cli_input_fiberform PROPERTIES FIXTURES_SETUP fiberform)
   ssb_add_gtest(NAME cli_inputs_check SOURCES ${CLI}/InputsCheck.cpp RANKS 1 LIBS ssb_core)
-  set_tests_properties(cli_inputs_check_np1 PROPERTIES FIXTURES_REQUIRED fiberform)
+  ssb_add_cli_test(NAME cli_input_matbox RANKS 2 ARGS run ${CMAKE_SOURCE_DIR}/inputs/matbox_electrode_tortuosity.yaml
+                   --set output.dir=matbox)
+  set_tests_properties(cli_input_matbox PROPERTIES FIXTURES_SETUP matbox)
+  set_tests_properties(cli_inputs_check_np1 PROPERTIES FIXTURES_REQUIRED "fiberform;matbox")
 endif()
 
 add_test(NAME cli_params_docs_in_sync COMMAND bash ${CLI}/docs_in_sync.sh $<TARGET_FILE:ssbvox> ${CMAKE_SOURCE_DIR}/docs/input-reference.md)
