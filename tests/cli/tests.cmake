@@ -22,6 +22,15 @@ add_test(NAME cli_info_same_counts
 add_test(NAME cli_info_same_counts_raw
          COMMAND bash ${CLI}/compare_info.sh $<TARGET_FILE:ssbvox> ${B}/gen_np2/labels.tif
                  -- ${B}/gen_np2/labels.raw --shape 20 22 24 --dtype uint8)
+ssb_add_gtest(NAME cli_write_variants SOURCES ${CLI}/WriteVariants.cpp RANKS 1 LIBS ssb_mesh)
+set_tests_properties(cli_write_variants_np1 PROPERTIES FIXTURES_REQUIRED gen_np2 FIXTURES_SETUP variants)
+add_test(NAME cli_info_same_counts_tiff16
+         COMMAND bash ${CLI}/compare_info.sh $<TARGET_FILE:ssbvox> ${B}/gen_np2/labels16.tif -- ${B}/gen_np2/labels.raw
+                 --shape 20 22 24 --dtype uint8)
+add_test(NAME cli_info_same_counts_slices
+         COMMAND bash ${CLI}/compare_info.sh $<TARGET_FILE:ssbvox> ${B}/gen_np2/labels16.tif -- ${B}/gen_np2/slices)
+set_tests_properties(cli_info_same_counts_tiff16 cli_info_same_counts_slices PROPERTIES FIXTURES_REQUIRED variants
+                     ENVIRONMENT "${SSB_TEST_ENV}")
 set_tests_properties(cli_info_same_counts cli_info_same_counts_raw PROPERTIES FIXTURES_REQUIRED gen_np2
                      ENVIRONMENT "${SSB_TEST_ENV}")
 
