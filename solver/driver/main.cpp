@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   CLI::App app{"ssbvox: effective properties, electrochemistry and morphology of segmented battery microstructures"};
   app.set_version_flag("--version", std::string("ssbvox ") + ssb::kVersion + " (" + ssb::kGitRevision + ")");
   app.require_subcommand(1);
+  app.fallthrough();  // global options (--verbosity) may also follow the subcommand
   int verbosity = 1;
   app.add_option("-v,--verbosity", verbosity, "0 = errors only, 1 = progress (default), 2 = detail")
       ->check(CLI::Range(0, 2));

@@ -36,7 +36,7 @@ set_tests_properties(cli_info_same_counts cli_info_same_counts_raw PROPERTIES FI
 
 # The quickstart example (the README's first command) on 1 and 2 ranks.
 ssb_add_cli_test(NAME cli_quickstart_np1 RANKS 1 ARGS run ${CMAKE_SOURCE_DIR}/inputs/quickstart.yaml --set output.dir=qs_np1)
-ssb_add_cli_test(NAME cli_quickstart_np2 RANKS 2 ARGS run ${CMAKE_SOURCE_DIR}/inputs/quickstart.yaml --set output.dir=qs_np2)
+ssb_add_cli_test(NAME cli_quickstart_np2 RANKS 2 ARGS run ${CMAKE_SOURCE_DIR}/inputs/quickstart.yaml --set output.dir=qs_np2 --verbosity 2)
 
 # --- bad inputs: each must exit non-zero (no crash, no hang) with a message naming the problem ---
 file(WRITE ${B}/corrupt.tif "II*\\0 this is not really a TIFF file, just garbage bytes after a valid magic number")
