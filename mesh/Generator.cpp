@@ -6,39 +6,11 @@
 #include <numbers>
 
 #include "solver/core/Log.hpp"
+#include "solver/core/Random.hpp"
 
 namespace ssb {
 
 namespace {
-
-// SplitMix64: integer-only, so a volume is bit-reproducible on any machine and rank count.
-class SplitMix64 {
- public:
-  explicit SplitMix64(uint64_t seed) : m_state(seed) {}
-  uint64_t next() {
-    m_state += 0x9E3779B97F4A7C15ull;
-    uint64_t z = m_state;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }  // [0, 1)
-  double normal() {
-    double u1 = uniform(), u2 = uniform();
-    if (u1 < 1e-300) u1 = 1e-300;
-    return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
-  }
-  // Log-normal draw with the given arithmetic mean and standard deviation (std 0 -> mean).
-  double logNormal(double mean, double sd) {
-    if (sd <= 0) return mean;
-    double s2 = std::log(1.0 + sd * sd / (mean * mean));
-    double mu = std::log(mean) - 0.5 * s2;
-    return std::exp(mu + std::sqrt(s2) * normal());
-  }
-
- private:
-  uint64_t m_state;
-};
 
 const Schema& shapeSchema() {
   static const Schema s = [] {

@@ -14,6 +14,7 @@
 #include "mesh/StudyContext.hpp"
 #include "mesh/Volume.hpp"
 #include "physics/Conductivity.hpp"
+#include "solver/core/Random.hpp"
 
 namespace ssb::test {
 
@@ -52,16 +53,8 @@ inline double tau(const Json& r, const std::string& dir) {
 
 inline double relErr(double a, double b) { return std::abs(a - b) / std::abs(b); }
 
-// Rank-count independent pseudo-random numbers: SplitMix64 of (seed, counter).
-inline uint64_t mix64(uint64_t z) {
-  z += 0x9E3779B97F4A7C15ull;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-inline double uniform01(uint64_t seed, uint64_t counter) {
-  return static_cast<double>(mix64(seed * 0x2545F4914F6CDD1Dull + counter) >> 11) * 0x1.0p-53;
-}
+// Rank-count independent pseudo-random numbers: a hash of (seed, counter).
+inline double uniform01(uint64_t seed, uint64_t counter) { return hashUniform(seed, counter); }
 
 struct Sphere {
   double c[3];
