@@ -16,6 +16,7 @@
 #include "mesh/Connectivity.hpp"
 #include "mesh/StructuredGrid.hpp"
 #include "solver/core/Error.hpp"
+#include "solver/core/Random.hpp"
 
 namespace ssb {
 namespace {
@@ -42,13 +43,7 @@ Case makeCase(std::array<int64_t, 3> n, const Shape& f) {
 }
 
 // Rank-count independent pseudo-random field: a hash of (seed, natural index), not a sequential generator.
-double uniform01(uint64_t seed, int64_t natural) {
-  uint64_t z = seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(natural) + 0x632BE59BD9B4E019ull;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  z ^= z >> 31;
-  return static_cast<double>(z >> 11) * 0x1.0p-53;
-}
+double uniform01(uint64_t seed, int64_t natural) { return hashUniform(seed, static_cast<uint64_t>(natural)); }
 
 Shape randomShape(std::array<int64_t, 3> n, uint64_t seed, double p) {
   return [=](int64_t i, int64_t j, int64_t k) { return uniform01(seed, (k * n[1] + j) * n[0] + i) < p; };
