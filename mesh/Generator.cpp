@@ -16,24 +16,13 @@ const Schema& shapeSchema() {
   static const Schema s = [] {
     Schema sc("volume.generate.shapes[]", "One analytic primitive, painted in list order (later ones overwrite).");
     sc.choice("type", std::nullopt, {"sphere", "box", "cylinder"}, "Primitive type.");
-    ParamSpec c;
-    c.key = "center";
-    c.type = ParamType::RealList;
-    c.optional = true;
-    c.doc = "sphere / cylinder: centre [z, y, x] in voxel units (voxel i spans [i, i+1)); cylinder: the coordinate "
-            "along its axis is ignored.";
-    sc.add(c);
+    sc.declare("center", ParamType::RealList, std::nullopt,
+               "sphere / cylinder: centre [z, y, x] in voxel units (voxel i spans [i, i+1)); cylinder: the "
+               "coordinate along its axis is ignored.")
+        .makeOptional();
     sc.real("radius", "0", "", 0, 1e9, "sphere / cylinder radius in voxels.");
-    ParamSpec lo;
-    lo.key = "lo";
-    lo.type = ParamType::IntList;
-    lo.optional = true;
-    lo.doc = "box: first voxel [z, y, x] (inclusive).";
-    sc.add(lo);
-    ParamSpec hi = lo;
-    hi.key = "hi";
-    hi.doc = "box: end voxel [z, y, x] (exclusive).";
-    sc.add(hi);
+    sc.declare("lo", ParamType::IntList, std::nullopt, "box: first voxel [z, y, x] (inclusive).").makeOptional();
+    sc.declare("hi", ParamType::IntList, std::nullopt, "box: end voxel [z, y, x] (exclusive).").makeOptional();
     sc.choice("axis", "z", {"x", "y", "z"}, "cylinder axis.");
     sc.integer("label", "1", 0, 65535, "Label painted inside the primitive.");
     return sc;
@@ -54,12 +43,7 @@ const Schema& generatorSchema() {
               "(explicit primitives for analytic tests).");
     sc.choice("kind", std::nullopt, {"sphere_pack", "spheres", "ellipsoids", "layers", "composite", "shapes"},
               "Generator.");
-    ParamSpec shape;
-    shape.key = "shape";
-    shape.type = ParamType::IntList;
-    shape.min = 1;
-    shape.doc = "[nz, ny, nx] voxels.";
-    sc.add(shape);
+    sc.declare("shape", ParamType::IntList, std::nullopt, "[nz, ny, nx] voxels.").range(1, kInf);
     sc.integer("seed", "1", 0, 9.2e18, "RNG seed (SplitMix64).");
     sc.boolean("periodic", "false", "Wrap particles across the domain faces (sphere_pack is always periodic).");
     sc.real("radius", "6", "", 0.5, 1e6, "sphere_pack: integer radius; spheres/composite: mean particle radius.");
@@ -68,29 +52,16 @@ const Schema& generatorSchema() {
     sc.boolean("overlap", "true", "spheres/ellipsoids: allow particles to overlap (false = random sequential addition).");
     sc.integer("label", "1", 0, 65535, "spheres/ellipsoids: particle label.");
     sc.integer("background", "0", 0, 65535, "spheres/ellipsoids/shapes: label of the rest.");
-    ParamSpec semi;
-    semi.key = "semi_axes";
-    semi.type = ParamType::RealList;
-    semi.defaultValue = "[8, 4, 4]";
-    semi.min = 0.5;
-    semi.doc = "ellipsoids: semi-axes [a, b, c] in voxels; aligned: a along z, b along y, c along x.";
-    sc.add(semi);
+    sc.declare("semi_axes", ParamType::RealList, "[8, 4, 4]",
+               "ellipsoids: semi-axes [a, b, c] in voxels; aligned: a along z, b along y, c along x.")
+        .range(0.5, kInf);
     sc.choice("orientation", "aligned", {"aligned", "random"}, "ellipsoids: orientation.");
     sc.choice("axis", "z", {"x", "y", "z"}, "layers: stacking axis.");
-    ParamSpec th;
-    th.key = "thicknesses";
-    th.type = ParamType::IntList;
-    th.defaultValue = "[4, 4]";
-    th.min = 1;
-    th.doc = "layers: thickness of each layer in voxels, repeated to fill the axis.";
-    sc.add(th);
-    ParamSpec ll = th;
-    ll.key = "layer_labels";
-    ll.defaultValue = "[0, 1]";
-    ll.min = 0;
-    ll.max = 65535;
-    ll.doc = "layers: label of each layer (same length as thicknesses).";
-    sc.add(ll);
+    sc.declare("thicknesses", ParamType::IntList, "[4, 4]",
+               "layers: thickness of each layer in voxels, repeated to fill the axis.")
+        .range(1, kInf);
+    sc.declare("layer_labels", ParamType::IntList, "[0, 1]", "layers: label of each layer (same length as thicknesses).")
+        .range(0, 65535);
     sc.real("active_fraction", "0.5", "", 0, 0.95, "composite: target volume fraction of the active particles.");
     sc.real("pore_fraction", "0.05", "", 0, 0.9, "composite: target volume fraction of pores.");
     sc.real("active_radius_std", "0", "", 0, 1e6, "composite: std of the log-normal active particle radius (voxels).");
@@ -100,13 +71,9 @@ const Schema& generatorSchema() {
     sc.integer("electrolyte_label", "1", 0, 65535, "composite: label of the electrolyte.");
     sc.integer("pore_label", "0", 0, 65535, "composite: label of pores.");
     sc.real("tolerance", "0.002", "", 1e-6, 0.05, "Stop when a target volume fraction is met within this absolute value.");
-    ParamSpec shapes;
-    shapes.key = "shapes";
-    shapes.type = ParamType::SectionList;
-    shapes.optional = true;
-    shapes.nested = &shapeSchema();
-    shapes.doc = "shapes: list of primitives.";
-    sc.add(shapes);
+    sc.declare("shapes", ParamType::SectionList, std::nullopt, "shapes: list of primitives.")
+        .nest(shapeSchema())
+        .makeOptional();
     return sc;
   }();
   return s;

@@ -30,18 +30,13 @@ const Schema& phaseSchema() {
               "of `label`, `labels` or `range`.");
     sc.text("name", std::nullopt, "Phase name used everywhere else (e.g. LPS, NMC, pore).");
     sc.integer("label", std::nullopt, 0, 65535, "Label value of the phase in the volume.").optionalKey("label");
-    ParamSpec labels;
-    labels.key = "labels";
-    labels.type = ParamType::IntList;
-    labels.optional = true;
-    labels.min = 0;
-    labels.max = 65535;
-    labels.doc = "Several label values that form this phase.";
-    sc.add(labels);
-    ParamSpec range = labels;
-    range.key = "range";
-    range.doc = "[first, last] inclusive range of label (grey) values, e.g. [0, 89] to threshold a grey image.";
-    sc.add(range);
+    sc.declare("labels", ParamType::IntList, std::nullopt, "Several label values that form this phase.")
+        .range(0, 65535)
+        .makeOptional();
+    sc.declare("range", ParamType::IntList, std::nullopt,
+               "[first, last] inclusive range of label (grey) values, e.g. [0, 89] to threshold a grey image.")
+        .range(0, 65535)
+        .makeOptional();
     sc.choice("role", "other", {"electrolyte", "active", "pore", "other"},
               "What the phase is: electrolyte (ion conductor), active (NMC), pore, other.");
     return sc;

@@ -15,15 +15,10 @@ namespace {
 const Schema& cropSchema() {
   static const Schema s = [] {
     Schema sc("volume.crop", "Sub-box of the file to use, in voxels, [first, end) per axis; omitted axes are kept whole.");
-    for (const char* a : {"x", "y", "z"}) {
-      ParamSpec p;
-      p.key = a;
-      p.type = ParamType::IntList;
-      p.optional = true;
-      p.min = 0;
-      p.doc = std::string("[first, end) voxel range along ") + a + ".";
-      sc.add(p);
-    }
+    for (const char* a : {"x", "y", "z"})
+      sc.declare(a, ParamType::IntList, std::nullopt, std::string("[first, end) voxel range along ") + a + ".")
+          .range(0, kInf)
+          .makeOptional();
     return sc;
   }();
   return s;
@@ -39,13 +34,7 @@ const Schema& volumeSchema() {
             "relative to the case file.")
         .optionalKey("file");
     sc.text("dataset", "\"\"", "HDF5 dataset path (e.g. exported_data); empty = the only dataset in the file.");
-    ParamSpec shape;
-    shape.key = "shape";
-    shape.type = ParamType::IntList;
-    shape.optional = true;
-    shape.min = 1;
-    shape.doc = "Raw files: [nz, ny, nx].";
-    sc.add(shape);
+    sc.declare("shape", ParamType::IntList, std::nullopt, "Raw files: [nz, ny, nx].").range(1, kInf).makeOptional();
     const std::vector<std::string> dtypes = {"uint8",   "int8",    "uint16",  "uint16be", "int16",     "int16be",
                                              "uint32",  "uint32be", "int32",  "int32be",  "uint64",    "uint64be",
                                              "int64",   "int64be", "float32", "float32be", "float64", "float64be"};
@@ -54,29 +43,14 @@ const Schema& volumeSchema() {
     sc.integer("header_bytes", "0", 0, 1e15, "Raw files: bytes to skip at the start.");
     sc.real("voxel_size", std::nullopt, "m", 0, 1, "Voxel edge length (e.g. '20 nm'). Overrides the file's value.", true)
         .optionalKey("voxel_size");
-    ParamSpec spacing;
-    spacing.key = "spacing";
-    spacing.type = ParamType::RealList;
-    spacing.unit = "m";
-    spacing.optional = true;
-    spacing.min = 0;
-    spacing.minExclusive = true;
-    spacing.doc = "Anisotropic voxels (FIB-SEM): [dz, dy, dx]; instead of voxel_size.";
-    sc.add(spacing);
-    ParamSpec crop;
-    crop.key = "crop";
-    crop.type = ParamType::Section;
-    crop.optional = true;
-    crop.nested = &cropSchema();
-    crop.doc = "Use only a sub-box of the file.";
-    sc.add(crop);
-    ParamSpec gen;
-    gen.key = "generate";
-    gen.type = ParamType::Section;
-    gen.optional = true;
-    gen.nested = &generatorSchema();
-    gen.doc = "Generate a synthetic microstructure instead of reading a file.";
-    sc.add(gen);
+    sc.declare("spacing", ParamType::RealList, std::nullopt, "Anisotropic voxels (FIB-SEM): [dz, dy, dx]; instead of voxel_size.")
+        .withUnit("m")
+        .range(0, kInf, true)
+        .makeOptional();
+    sc.declare("crop", ParamType::Section, std::nullopt, "Use only a sub-box of the file.").nest(cropSchema()).makeOptional();
+    sc.declare("generate", ParamType::Section, std::nullopt, "Generate a synthetic microstructure instead of reading a file.")
+        .nest(generatorSchema())
+        .makeOptional();
     return sc;
   }();
   return s;

@@ -134,22 +134,14 @@ const Schema& conductivitySchema() {
         "magnitude to fields.h5. See docs/conductivity.md.");
     sc.choice("type", std::nullopt, {"conductivity"}, "Study type.");
     sc.text("name", "conductivity", "Study name (results key, prefix of field names).");
-    ParamSpec cond;
-    cond.key = "conductivities";
-    cond.type = ParamType::RealMap;
-    cond.unit = "S/m";
-    cond.min = 0.0;
-    cond.doc =
-        "Conductivity per phase name, e.g. {LPS: 0.3 mS/cm, NMC: 8.7e-6 mS/cm, pore: 0}. Phases not "
-        "listed conduct nothing.";
-    sc.add(cond);
-    ParamSpec dirs;
-    dirs.key = "directions";
-    dirs.type = ParamType::TextList;
-    dirs.defaultValue = "[x, y, z]";
-    dirs.choices = {"x", "y", "z"};
-    dirs.doc = "Directions of the applied potential difference (x = TIFF column, z = page).";
-    sc.add(dirs);
+    sc.declare("conductivities", ParamType::RealMap, std::nullopt,
+               "Conductivity per phase name, e.g. {LPS: 0.3 mS/cm, NMC: 8.7e-6 mS/cm, pore: 0}. Phases not "
+               "listed conduct nothing.")
+        .withUnit("S/m")
+        .range(0.0, kInf);
+    sc.declare("directions", ParamType::TextList, "[x, y, z]",
+               "Directions of the applied potential difference (x = TIFF column, z = page).")
+        .oneOf({"x", "y", "z"});
     sc.choice(
         "side_boundaries", "no_flux", {"no_flux", "periodic"},
         "The four faces parallel to the direction: insulating, or periodic (current leaving one side enters "
@@ -171,16 +163,11 @@ const Schema& conductivitySchema() {
         "dissipated power, whose error is quadratic in the solver error: at 1e-5 tau is within ~3e-7 of the "
         "fully converged value on the reference volumes (docs/conductivity.md).",
         true);
-    ParamSpec opts;
-    opts.key = "petsc_options";
-    opts.type = ParamType::Any;
-    opts.defaultValue = "{}";
-    opts.doc =
-        "PETSc options for this study's solver without the leading dash and prefix, e.g. {ksp_type: gmres, "
-        "pc_type: gamg}; applied under the prefix conductivity_ (command-line -conductivity_... wins). "
-        "Default: CG + hypre BoomerAMG (PMIS, agg_nl 1, ext+i, P_max 4, strong_threshold 0.5, Chebyshev "
-        "smoothing).";
-    sc.add(opts);
+    sc.declare("petsc_options", ParamType::Any, "{}",
+               "PETSc options for this study's solver without the leading dash and prefix, e.g. {ksp_type: gmres, "
+               "pc_type: gamg}; applied under the prefix conductivity_ (command-line -conductivity_... wins). "
+               "Default: CG + hypre BoomerAMG (PMIS, agg_nl 1, ext+i, P_max 4, strong_threshold 0.5, Chebyshev "
+               "smoothing).");
     sc.boolean("write_fields", "true",
                "Write <name>_potential_<dir> [V] and <name>_current_density_<dir> [A/m^2] to fields.h5.");
     return sc;

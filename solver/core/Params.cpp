@@ -22,57 +22,40 @@ Schema& Schema::add(ParamSpec spec) {
   return *this;
 }
 
-Schema& Schema::real(std::string key, std::optional<std::string> def, std::string unit, double min, double max,
-                     std::string d, bool minExclusive) {
+ParamSpec& Schema::declare(std::string key, ParamType type, std::optional<std::string> def, std::string d) {
   ParamSpec s;
   s.key = std::move(key);
-  s.type = ParamType::Real;
+  s.type = type;
   s.defaultValue = std::move(def);
-  s.unit = std::move(unit);
-  s.min = min;
-  s.max = max;
-  s.minExclusive = minExclusive;
   s.doc = std::move(d);
-  return add(std::move(s));
+  params.push_back(std::move(s));
+  return params.back();
+}
+
+Schema& Schema::real(std::string key, std::optional<std::string> def, std::string unit, double min, double max,
+                     std::string d, bool minExclusive) {
+  declare(std::move(key), ParamType::Real, std::move(def), std::move(d)).withUnit(std::move(unit)).range(min, max, minExclusive);
+  return *this;
 }
 
 Schema& Schema::integer(std::string key, std::optional<std::string> def, double min, double max, std::string d) {
-  ParamSpec s;
-  s.key = std::move(key);
-  s.type = ParamType::Integer;
-  s.defaultValue = std::move(def);
-  s.min = min;
-  s.max = max;
-  s.doc = std::move(d);
-  return add(std::move(s));
+  declare(std::move(key), ParamType::Integer, std::move(def), std::move(d)).range(min, max);
+  return *this;
 }
 
 Schema& Schema::boolean(std::string key, std::string def, std::string d) {
-  ParamSpec s;
-  s.key = std::move(key);
-  s.type = ParamType::Boolean;
-  s.defaultValue = std::move(def);
-  s.doc = std::move(d);
-  return add(std::move(s));
+  declare(std::move(key), ParamType::Boolean, std::move(def), std::move(d));
+  return *this;
 }
 
 Schema& Schema::text(std::string key, std::optional<std::string> def, std::string d) {
-  ParamSpec s;
-  s.key = std::move(key);
-  s.type = ParamType::Text;
-  s.defaultValue = std::move(def);
-  s.doc = std::move(d);
-  return add(std::move(s));
+  declare(std::move(key), ParamType::Text, std::move(def), std::move(d));
+  return *this;
 }
 
 Schema& Schema::choice(std::string key, std::optional<std::string> def, std::vector<std::string> ch, std::string d) {
-  ParamSpec s;
-  s.key = std::move(key);
-  s.type = ParamType::Choice;
-  s.defaultValue = std::move(def);
-  s.choices = std::move(ch);
-  s.doc = std::move(d);
-  return add(std::move(s));
+  declare(std::move(key), ParamType::Choice, std::move(def), std::move(d)).oneOf(std::move(ch));
+  return *this;
 }
 
 Schema& Schema::optionalKey(const std::string& key) {

@@ -14,6 +14,8 @@
 
 namespace ssb {
 
+inline constexpr double kInf = std::numeric_limits<double>::infinity();
+
 enum class ParamType {
   Real,        // number, optionally with a unit string ("20 nm"); stored SI
   Integer,
@@ -42,6 +44,18 @@ struct ParamSpec {
   std::vector<std::string> choices;
   std::string doc;
   const struct Schema* nested = nullptr;  // Section / SectionList
+
+  // Chained refinements for Schema::declare(...).
+  ParamSpec& withUnit(std::string u) { unit = std::move(u); return *this; }
+  ParamSpec& range(double lo, double hi, bool loExclusive = false) {
+    min = lo;
+    max = hi;
+    minExclusive = loExclusive;
+    return *this;
+  }
+  ParamSpec& oneOf(std::vector<std::string> c) { choices = std::move(c); return *this; }
+  ParamSpec& nest(const struct Schema& s) { nested = &s; return *this; }
+  ParamSpec& makeOptional() { optional = true; return *this; }
 };
 
 struct Schema {
@@ -61,6 +75,10 @@ struct Schema {
   Schema& choice(std::string key, std::optional<std::string> def, std::vector<std::string> choices,
                  std::string doc);
   Schema& add(ParamSpec spec);
+  // Any key: declare it, then refine in the same statement, e.g.
+  //   sc.declare("shape", ParamType::IntList, std::nullopt, "[nz, ny, nx]").range(1, kInf);
+  // (the reference is valid until the next declaration).
+  ParamSpec& declare(std::string key, ParamType type, std::optional<std::string> def, std::string doc);
   Schema& optionalKey(const std::string& key);  // mark the last-declared key as optional (no default)
 };
 

@@ -92,31 +92,14 @@ const Schema& outputSchema() {
 const Schema& caseSchema() {
   static const Schema s = [] {
     Schema sc("(case file)", "Top level of a case YAML file.");
-    ParamSpec vol;
-    vol.key = "volume";
-    vol.type = ParamType::Section;
-    vol.nested = &volumeSchema();
-    vol.doc = "The segmented volume (file or generator).";
-    sc.add(vol);
-    ParamSpec ph;
-    ph.key = "phases";
-    ph.type = ParamType::SectionList;
-    ph.nested = &phaseSchema();
-    ph.doc = "Label -> phase table. Every label present in the volume must be claimed.";
-    sc.add(ph);
-    ParamSpec st;
-    st.key = "studies";
-    st.type = ParamType::Any;
-    st.defaultValue = "[]";
-    st.doc = "List of studies, each a mapping with `type:` (conductivity, morphology) and the keys of that type.";
-    sc.add(st);
-    ParamSpec out;
-    out.key = "output";
-    out.type = ParamType::Section;
-    out.defaultValue = "{}";
-    out.nested = &outputSchema();
-    out.doc = "Output settings.";
-    sc.add(out);
+    sc.declare("volume", ParamType::Section, std::nullopt, "The segmented volume (file or generator).")
+        .nest(volumeSchema());
+    sc.declare("phases", ParamType::SectionList, std::nullopt,
+               "Label -> phase table. Every label present in the volume must be claimed.")
+        .nest(phaseSchema());
+    sc.declare("studies", ParamType::Any, "[]",
+               "List of studies, each a mapping with `type:` (conductivity, morphology) and the keys of that type.");
+    sc.declare("output", ParamType::Section, "{}", "Output settings.").nest(outputSchema());
     return sc;
   }();
   return s;
