@@ -7,6 +7,7 @@
 
 #include "solver/core/AtomicFile.hpp"
 #include "solver/core/Log.hpp"
+#include "solver/core/MpiUtil.hpp"
 
 namespace ssb {
 
@@ -52,30 +53,36 @@ void FieldWriter::close() {
   SSB_PETSC(PetscViewerDestroy(&m_viewer));
   m_viewer = nullptr;
   MPI_Barrier(m_grid.comm());
-  if (isRoot(m_grid.comm())) {
-    const auto& g = m_grid.geometry();
-    std::ostringstream x;
-    x << "<?xml version=\"1.0\" ?>\n<Xdmf Version=\"3.0\">\n <Domain>\n  <Grid Name=\"voxels\" GridType=\"Uniform\">\n";
-    x << "   <Topology TopologyType=\"3DCoRectMesh\" Dimensions=\"" << g.n[2] + 1 << " " << g.n[1] + 1 << " "
-      << g.n[0] + 1 << "\"/>\n";
-    x << "   <Geometry GeometryType=\"ORIGIN_DXDYDZ\">\n";
-    x << "    <DataItem Dimensions=\"3\" Format=\"XML\">" << g.origin[2] << " " << g.origin[1] << " " << g.origin[0]
-      << "</DataItem>\n";
-    x << "    <DataItem Dimensions=\"3\" Format=\"XML\">" << g.spacing[2] << " " << g.spacing[1] << " " << g.spacing[0]
-      << "</DataItem>\n   </Geometry>\n";
-    for (const auto& [name, unit] : m_fields) {
-      x << "   <Attribute Name=\"" << name << (unit.empty() ? "" : " [" + unit + "]")
-        << "\" AttributeType=\"Scalar\" Center=\"Cell\">\n";
-      x << "    <DataItem Dimensions=\"" << g.n[2] << " " << g.n[1] << " " << g.n[0]
-        << "\" NumberType=\"Float\" Precision=\"8\" Format=\"HDF\">fields.h5:/" << name << "</DataItem>\n";
-      x << "   </Attribute>\n";
+  // Rank 0 renames and writes the sidecar; a failure there must reach every rank (no hang).
+  std::exception_ptr err;
+  try {
+    if (isRoot(m_grid.comm())) {
+      const auto& g = m_grid.geometry();
+      std::ostringstream x;
+      x << "<?xml version=\"1.0\" ?>\n<Xdmf Version=\"3.0\">\n <Domain>\n  <Grid Name=\"voxels\" GridType=\"Uniform\">\n";
+      x << "   <Topology TopologyType=\"3DCoRectMesh\" Dimensions=\"" << g.n[2] + 1 << " " << g.n[1] + 1 << " "
+        << g.n[0] + 1 << "\"/>\n";
+      x << "   <Geometry GeometryType=\"ORIGIN_DXDYDZ\">\n";
+      x << "    <DataItem Dimensions=\"3\" Format=\"XML\">" << g.origin[2] << " " << g.origin[1] << " " << g.origin[0]
+        << "</DataItem>\n";
+      x << "    <DataItem Dimensions=\"3\" Format=\"XML\">" << g.spacing[2] << " " << g.spacing[1] << " " << g.spacing[0]
+        << "</DataItem>\n   </Geometry>\n";
+      for (const auto& [name, unit] : m_fields) {
+        x << "   <Attribute Name=\"" << name << (unit.empty() ? "" : " [" + unit + "]")
+          << "\" AttributeType=\"Scalar\" Center=\"Cell\">\n";
+        x << "    <DataItem Dimensions=\"" << g.n[2] << " " << g.n[1] << " " << g.n[0]
+          << "\" NumberType=\"Float\" Precision=\"8\" Format=\"HDF\">fields.h5:/" << name << "</DataItem>\n";
+        x << "   </Attribute>\n";
+      }
+      x << "  </Grid>\n </Domain>\n</Xdmf>\n";
+      commitTempFile(h5Path());
+      writeFileAtomic(m_dir / "fields.xdmf", x.str());
     }
-    x << "  </Grid>\n </Domain>\n</Xdmf>\n";
-    commitTempFile(h5Path());
-    writeFileAtomic(m_dir / "fields.xdmf", x.str());
+  } catch (...) {
+    err = std::current_exception();
   }
+  rethrowCollective(m_grid.comm(), err);
   m_closed = true;
-  MPI_Barrier(m_grid.comm());
 }
 
 }  // namespace ssb

@@ -24,12 +24,12 @@ void writeThroughTemp(const std::filesystem::path& path,
   const auto tmp = tempPathFor(path);
   try {
     write(tmp);
-  } catch (...) {
+    commitTempFile(path);
+  } catch (...) {  // failed to write or to rename: leave nothing behind
     std::error_code ec;
     std::filesystem::remove(tmp, ec);
     throw;
   }
-  commitTempFile(path);
 }
 
 void writeFileAtomic(const std::filesystem::path& path, const std::string& content) {

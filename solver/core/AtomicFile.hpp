@@ -16,8 +16,8 @@ std::filesystem::path tempPathFor(const std::filesystem::path& path);
 // Rename the finished temporary file into place. Throws RunError on failure.
 void commitTempFile(const std::filesystem::path& path);
 
-// Call write(tempPathFor(path)); if it throws, remove the temporary file and rethrow, else rename it into
-// place. The one way a writer produces a file, so no half-written file is ever left behind. Not collective.
+// Call write(tempPathFor(path)) and rename the result into place; if either fails, remove the temporary
+// file and rethrow. The one way a writer produces a file, so no half-written file is ever left behind. Not collective.
 void writeThroughTemp(const std::filesystem::path& path, const std::function<void(const std::filesystem::path&)>& write);
 
 }  // namespace ssb

@@ -162,10 +162,15 @@ int runCase(const RunOptions& opts) {
     fields->write(lab, "labels", "");
   }
 
-  auto writeResults = [&]() {
+  auto writeResults = [&]() {  // collective: a write failure on rank 0 reaches every rank
     results["provenance"]["wall_seconds"] = Log::elapsed() - t0;
-    if (isRoot()) writeFileAtomic(outDir / "results.json", results.dump(2) + "\n");
-    MPI_Barrier(MPI_COMM_WORLD);
+    std::exception_ptr werr;
+    try {
+      if (isRoot()) writeFileAtomic(outDir / "results.json", results.dump(2) + "\n");
+    } catch (...) {
+      werr = std::current_exception();
+    }
+    rethrowCollective(MPI_COMM_WORLD, werr);
   };
 
   int failed = 0;

@@ -90,3 +90,17 @@ if(EXISTS ${SSB_DATA_DIR}/puma_100_fiberform.tif)
 endif()
 
 add_test(NAME cli_params_docs_in_sync COMMAND bash ${CLI}/docs_in_sync.sh $<TARGET_FILE:ssbvox> ${CMAKE_SOURCE_DIR}/docs/input-reference.md)
+
+# An output that cannot be put in place (a directory sits where the file goes) is an error on every rank,
+# not a hang, and no temporary file is left behind.
+add_test(NAME cli_setup_blocked_outputs
+         COMMAND ${CMAKE_COMMAND} -E make_directory ${B}/blocked_results/results.json ${B}/blocked_fields/fields.xdmf)
+set_tests_properties(cli_setup_blocked_outputs PROPERTIES FIXTURES_SETUP blocked)
+ssb_add_cli_test(NAME cli_bad_results_not_writable RANKS 2 EXPECT_ERROR "cannot move .*results.json.tmp into place"
+                 ARGS run ${CASES}/gen.yaml --set output.dir=blocked_results TIMEOUT 60)
+ssb_add_cli_test(NAME cli_bad_fields_not_writable RANKS 2 EXPECT_ERROR "cannot move .*fields.xdmf.tmp into place"
+                 ARGS run ${CASES}/gen.yaml --set output.dir=blocked_fields TIMEOUT 60)
+set_tests_properties(cli_bad_results_not_writable cli_bad_fields_not_writable PROPERTIES FIXTURES_REQUIRED blocked
+                     FIXTURES_SETUP blocked_done)
+add_test(NAME cli_no_temp_files_left COMMAND bash -c "! ls ${B}/blocked_results/*.tmp ${B}/blocked_fields/*.tmp 2>/dev/null")
+set_tests_properties(cli_no_temp_files_left PROPERTIES FIXTURES_REQUIRED blocked_done)
