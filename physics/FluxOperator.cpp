@@ -113,6 +113,21 @@ VecHandle ghosted(DM dm, Vec global) {
   return local;
 }
 
+// What every post-solve kernel reads: the solution on the grid with its ghosts (U) and the coefficient
+// stencil (v). Collective to construct (ghost exchange).
+struct GhostedSolution {
+  GhostedSolution(const StructuredGrid& grid, VecHandle solutionOnGrid, Vec kLocal)
+      : onGrid(std::move(solutionOnGrid)),
+        local(ghosted(grid.dm(), onGrid)),
+        U(grid.dm(), local),
+        k(grid.dm(), kLocal),
+        v(makeView(grid, k.get())) {}
+  // Declaration order is construction order.
+  VecHandle onGrid, local;
+  const ArrayRead U, k;
+  const StencilView v;
+};
+
 }  // namespace
 
 FluxOperator::FluxOperator(const StructuredGrid& grid, const std::vector<double>& coefficient,
@@ -368,12 +383,9 @@ std::vector<double> FluxOperator::potential(Vec u) const {
 }
 
 double FluxOperator::boundaryCurrent(Vec u, int face) const {
-  DM dm = m_grid.dm();
-  VecHandle g = toGrid(u);
-  VecHandle gl = ghosted(dm, g);
-  ArrayRead U(dm, gl);
-  ArrayRead kArr(dm, m_kLocal);
-  const StencilView v = makeView(m_grid, kArr.get());
+  const GhostedSolution sol(m_grid, toGrid(u), m_kLocal);
+  const ArrayRead& U = sol.U;
+  const StencilView& v = sol.v;
   const Box3& box = m_grid.owned();
   const int a = face / 2;
   const bool high = face % 2 == 1;
@@ -404,12 +416,9 @@ double FluxOperator::boundaryCurrent(Vec u, int face) const {
 }
 
 double FluxOperator::dissipation(Vec u) const {
-  DM dm = m_grid.dm();
-  VecHandle g = toGrid(u);
-  VecHandle gl = ghosted(dm, g);
-  ArrayRead U(dm, gl);
-  ArrayRead kArr(dm, m_kLocal);
-  const StencilView v = makeView(m_grid, kArr.get());
+  const GhostedSolution sol(m_grid, toGrid(u), m_kLocal);
+  const ArrayRead& U = sol.U;
+  const StencilView& v = sol.v;
   double local = 0.0;
   forBox(m_grid.owned(), [&](const Index3& c) {
     const double kc = v.coef(c);
@@ -447,12 +456,9 @@ double FluxOperator::dissipation(Vec u) const {
 }
 
 std::vector<double> FluxOperator::currentDensityMagnitude(Vec u) const {
-  DM dm = m_grid.dm();
-  VecHandle g = toGrid(u);
-  VecHandle gl = ghosted(dm, g);
-  ArrayRead U(dm, gl);
-  ArrayRead kArr(dm, m_kLocal);
-  const StencilView v = makeView(m_grid, kArr.get());
+  const GhostedSolution sol(m_grid, toGrid(u), m_kLocal);
+  const ArrayRead& U = sol.U;
+  const StencilView& v = sol.v;
   const Box3& box = m_grid.owned();
   std::vector<double> out(static_cast<size_t>(box.voxels()), 0.0);
   forBox(box, [&](const Index3& c) {
