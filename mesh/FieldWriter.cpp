@@ -19,7 +19,8 @@ bool isRoot(MPI_Comm comm) {
 }
 }  // namespace
 
-FieldWriter::FieldWriter(const StructuredGrid& grid, std::filesystem::path dir) : m_grid(grid), m_dir(std::move(dir)) {
+FieldWriter::FieldWriter(const StructuredGrid& grid, std::filesystem::path dir)
+    : m_grid(grid), m_dir(std::move(dir)) {
   auto tmp = tempPathFor(h5Path());
   SSB_PETSC(PetscViewerHDF5Open(grid.comm(), tmp.c_str(), FILE_MODE_WRITE, &m_viewer));
 }
@@ -59,14 +60,15 @@ void FieldWriter::close() {
     if (isRoot(m_grid.comm())) {
       const auto& g = m_grid.geometry();
       std::ostringstream x;
-      x << "<?xml version=\"1.0\" ?>\n<Xdmf Version=\"3.0\">\n <Domain>\n  <Grid Name=\"voxels\" GridType=\"Uniform\">\n";
-      x << "   <Topology TopologyType=\"3DCoRectMesh\" Dimensions=\"" << g.n[2] + 1 << " " << g.n[1] + 1 << " "
-        << g.n[0] + 1 << "\"/>\n";
+      x << "<?xml version=\"1.0\" ?>\n<Xdmf Version=\"3.0\">\n <Domain>\n  <Grid Name=\"voxels\" "
+           "GridType=\"Uniform\">\n";
+      x << "   <Topology TopologyType=\"3DCoRectMesh\" Dimensions=\"" << g.n[2] + 1 << " " << g.n[1] + 1
+        << " " << g.n[0] + 1 << "\"/>\n";
       x << "   <Geometry GeometryType=\"ORIGIN_DXDYDZ\">\n";
-      x << "    <DataItem Dimensions=\"3\" Format=\"XML\">" << g.origin[2] << " " << g.origin[1] << " " << g.origin[0]
-        << "</DataItem>\n";
-      x << "    <DataItem Dimensions=\"3\" Format=\"XML\">" << g.spacing[2] << " " << g.spacing[1] << " " << g.spacing[0]
-        << "</DataItem>\n   </Geometry>\n";
+      x << "    <DataItem Dimensions=\"3\" Format=\"XML\">" << g.origin[2] << " " << g.origin[1] << " "
+        << g.origin[0] << "</DataItem>\n";
+      x << "    <DataItem Dimensions=\"3\" Format=\"XML\">" << g.spacing[2] << " " << g.spacing[1] << " "
+        << g.spacing[0] << "</DataItem>\n   </Geometry>\n";
       for (const auto& [name, unit] : m_fields) {
         x << "   <Attribute Name=\"" << name << (unit.empty() ? "" : " [" + unit + "]")
           << "\" AttributeType=\"Scalar\" Center=\"Cell\">\n";

@@ -14,15 +14,18 @@ namespace {
 
 const Schema& shapeSchema() {
   static const Schema s = [] {
-    Schema sc("volume.generate.shapes[]", "One analytic primitive, painted in list order (later ones overwrite).");
+    Schema sc("volume.generate.shapes[]",
+              "One analytic primitive, painted in list order (later ones overwrite).");
     sc.choice("type", std::nullopt, {"sphere", "box", "cylinder"}, "Primitive type.");
     sc.declare("center", ParamType::RealList, std::nullopt,
                "sphere / cylinder: centre [z, y, x] in voxel units (voxel i spans [i, i+1)); cylinder: the "
                "coordinate along its axis is ignored.")
         .makeOptional();
     sc.real("radius", "0", "", 0, 1e9, "sphere / cylinder radius in voxels.");
-    sc.declare("lo", ParamType::IntList, std::nullopt, "box: first voxel [z, y, x] (inclusive).").makeOptional();
-    sc.declare("hi", ParamType::IntList, std::nullopt, "box: end voxel [z, y, x] (exclusive).").makeOptional();
+    sc.declare("lo", ParamType::IntList, std::nullopt, "box: first voxel [z, y, x] (inclusive).")
+        .makeOptional();
+    sc.declare("hi", ParamType::IntList, std::nullopt, "box: end voxel [z, y, x] (exclusive).")
+        .makeOptional();
     sc.choice("axis", "z", {"x", "y", "z"}, "cylinder axis.");
     sc.integer("label", "1", 0, 65535, "Label painted inside the primitive.");
     return sc;
@@ -34,22 +37,28 @@ const Schema& shapeSchema() {
 
 const Schema& generatorSchema() {
   static const Schema s = [] {
-    Schema sc("volume.generate",
-              "Seeded synthetic microstructure, identical for any rank count. Lengths are in voxels. Kinds: "
-              "`sphere_pack` (periodic overlapping spheres of one integer radius, bit-identical to "
-              "shared/research/tortuosity_baseline/make_sphere_pack.py; label 1 = pore, 0 = solid), `spheres` "
-              "(polydisperse log-normal radii, overlapping or not), `ellipsoids` (aligned or randomly oriented), "
-              "`layers`, `composite` (active particles + electrolyte + pores at target volume fractions), `shapes` "
-              "(explicit primitives for analytic tests).");
+    Schema sc(
+        "volume.generate",
+        "Seeded synthetic microstructure, identical for any rank count. Lengths are in voxels. Kinds: "
+        "`sphere_pack` (periodic overlapping spheres of one integer radius, bit-identical to "
+        "shared/research/tortuosity_baseline/make_sphere_pack.py; label 1 = pore, 0 = solid), `spheres` "
+        "(polydisperse log-normal radii, overlapping or not), `ellipsoids` (aligned or randomly oriented), "
+        "`layers`, `composite` (active particles + electrolyte + pores at target volume fractions), `shapes` "
+        "(explicit primitives for analytic tests).");
     sc.choice("kind", std::nullopt, {"sphere_pack", "spheres", "ellipsoids", "layers", "composite", "shapes"},
               "Generator.");
     sc.declare("shape", ParamType::IntList, std::nullopt, "[nz, ny, nx] voxels.").range(1, kInf);
     sc.integer("seed", "1", 0, 9.2e18, "RNG seed (SplitMix64).");
-    sc.boolean("periodic", "false", "Wrap particles across the domain faces (sphere_pack is always periodic).");
-    sc.real("radius", "6", "", 0.5, 1e6, "sphere_pack: integer radius; spheres/composite: mean particle radius.");
-    sc.real("radius_std", "0", "", 0, 1e6, "spheres: standard deviation of the log-normal radius distribution.");
-    sc.real("volume_fraction", "0.3", "", 0, 1, "sphere_pack: solid fraction; spheres/ellipsoids: particle fraction.");
-    sc.boolean("overlap", "true", "spheres/ellipsoids: allow particles to overlap (false = random sequential addition).");
+    sc.boolean("periodic", "false",
+               "Wrap particles across the domain faces (sphere_pack is always periodic).");
+    sc.real("radius", "6", "", 0.5, 1e6,
+            "sphere_pack: integer radius; spheres/composite: mean particle radius.");
+    sc.real("radius_std", "0", "", 0, 1e6,
+            "spheres: standard deviation of the log-normal radius distribution.");
+    sc.real("volume_fraction", "0.3", "", 0, 1,
+            "sphere_pack: solid fraction; spheres/ellipsoids: particle fraction.");
+    sc.boolean("overlap", "true",
+               "spheres/ellipsoids: allow particles to overlap (false = random sequential addition).");
     sc.integer("label", "1", 0, 65535, "spheres/ellipsoids: particle label.");
     sc.integer("background", "0", 0, 65535, "spheres/ellipsoids/shapes: label of the rest.");
     sc.declare("semi_axes", ParamType::RealList, "[8, 4, 4]",
@@ -60,17 +69,21 @@ const Schema& generatorSchema() {
     sc.declare("thicknesses", ParamType::IntList, "[4, 4]",
                "layers: thickness of each layer in voxels, repeated to fill the axis.")
         .range(1, kInf);
-    sc.declare("layer_labels", ParamType::IntList, "[0, 1]", "layers: label of each layer (same length as thicknesses).")
+    sc.declare("layer_labels", ParamType::IntList, "[0, 1]",
+               "layers: label of each layer (same length as thicknesses).")
         .range(0, 65535);
-    sc.real("active_fraction", "0.5", "", 0, 0.95, "composite: target volume fraction of the active particles.");
+    sc.real("active_fraction", "0.5", "", 0, 0.95,
+            "composite: target volume fraction of the active particles.");
     sc.real("pore_fraction", "0.05", "", 0, 0.9, "composite: target volume fraction of pores.");
-    sc.real("active_radius_std", "0", "", 0, 1e6, "composite: std of the log-normal active particle radius (voxels).");
+    sc.real("active_radius_std", "0", "", 0, 1e6,
+            "composite: std of the log-normal active particle radius (voxels).");
     sc.real("pore_radius", "2", "", 0.5, 1e6, "composite: mean pore radius (voxels).");
     sc.real("pore_radius_std", "0", "", 0, 1e6, "composite: std of the log-normal pore radius (voxels).");
     sc.integer("active_label", "2", 0, 65535, "composite: label of active particles.");
     sc.integer("electrolyte_label", "1", 0, 65535, "composite: label of the electrolyte.");
     sc.integer("pore_label", "0", 0, 65535, "composite: label of pores.");
-    sc.real("tolerance", "0.002", "", 1e-6, 0.05, "Stop when a target volume fraction is met within this absolute value.");
+    sc.real("tolerance", "0.002", "", 1e-6, 0.05,
+            "Stop when a target volume fraction is met within this absolute value.");
     sc.declare("shapes", ParamType::SectionList, std::nullopt, "shapes: list of primitives.")
         .nest(shapeSchema())
         .makeOptional();
@@ -84,19 +97,20 @@ namespace {
 // A primitive in voxel coordinates (x, y, z); voxel (i, j, k) has its centre at (i + 0.5, j + 0.5, k + 0.5).
 struct Shape {
   enum Type { Sphere, Ellipsoid, Box, Cylinder } type = Sphere;
-  std::array<double, 3> c{};      // centre (x, y, z)
-  double r = 0;                   // sphere / cylinder radius
-  std::array<double, 3> semi{};   // ellipsoid semi-axes along its local axes
+  std::array<double, 3> c{};                             // centre (x, y, z)
+  double r = 0;                                          // sphere / cylinder radius
+  std::array<double, 3> semi{};                          // ellipsoid semi-axes along its local axes
   double rot[3][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};  // rows: local axes in (x, y, z)
-  std::array<int64_t, 3> lo{}, hi{};  // box
-  int axis = kZ;                  // cylinder
+  std::array<int64_t, 3> lo{}, hi{};                     // box
+  int axis = kZ;                                         // cylinder
   double extent() const {
     if (type == Sphere || type == Cylinder) return r;
     return std::max({semi[0], semi[1], semi[2]});
   }
   bool inside(double dx, double dy, double dz) const {  // offsets from the centre
     switch (type) {
-      case Sphere: return dx * dx + dy * dy + dz * dz <= r * r;
+      case Sphere:
+        return dx * dx + dy * dy + dz * dz <= r * r;
       case Cylinder: {
         double d[3] = {dx, dy, dz};
         d[axis] = 0;
@@ -110,7 +124,8 @@ struct Shape {
         }
         return q <= 1.0;
       }
-      case Box: return true;
+      case Box:
+        return true;
     }
     return false;
   }
@@ -180,13 +195,13 @@ int64_t globalSum(MPI_Comm comm, int64_t x) {
   return y;
 }
 
-// Adds shapes from `draw` until the painted voxel count reaches `target` (within `tol` voxels). Each candidate
-// is counted globally first; one that would overshoot past the tolerance is rejected (a smaller or more
-// overlapping one will follow), so small boxes with big particles still land on the target.
+// Adds shapes from `draw` until the painted voxel count reaches `target` (within `tol` voxels). Each
+// candidate is counted globally first; one that would overshoot past the tolerance is rejected (a smaller or
+// more overlapping one will follow), so small boxes with big particles still land on the target.
 template <typename Draw, typename Pred>
-int64_t fillToTarget(MPI_Comm comm, Painter& painter, int64_t start, int64_t target, int64_t tol, uint16_t label,
-                     Draw draw, Pred canPaint, const std::string& what, int64_t* accepted = nullptr,
-                     const std::function<void(const Shape&)>& onAccept = {}) {
+int64_t fillToTarget(MPI_Comm comm, Painter& painter, int64_t start, int64_t target, int64_t tol,
+                     uint16_t label, Draw draw, Pred canPaint, const std::string& what,
+                     int64_t* accepted = nullptr, const std::function<void(const Shape&)>& onAccept = {}) {
   int64_t count = start;
   int rejections = 0;
   int64_t shapes = 0;
@@ -208,9 +223,10 @@ int64_t fillToTarget(MPI_Comm comm, Painter& painter, int64_t start, int64_t tar
     ++shapes;
   }
   if (count < target - tol)
-    throwInput("volume.generate: could not reach the target {} ({} voxels wanted, {} reached); lower the "
-               "fraction, use smaller particles or allow overlap",
-               what, target, count);
+    throwInput(
+        "volume.generate: could not reach the target {} ({} voxels wanted, {} reached); lower the "
+        "fraction, use smaller particles or allow overlap",
+        what, target, count);
   if (accepted) *accepted = shapes;
   return count;
 }
@@ -238,12 +254,14 @@ void spherePack(const Params& gen, const StructuredGrid& grid, std::vector<uint1
     throwInput("{}: sphere_pack needs an integer radius", gen.keyPath("radius"));
   std::fill(labels.begin(), labels.end(), uint16_t{1});
   const int64_t total = grid.geometry().voxels();
-  const int64_t target = static_cast<int64_t>(std::ceil(gen.real("volume_fraction") * static_cast<double>(total) - 1e-9));
+  const int64_t target =
+      static_cast<int64_t>(std::ceil(gen.real("volume_fraction") * static_cast<double>(total) - 1e-9));
   SplitMix64 rng(static_cast<uint64_t>(gen.integer("seed")));
   int64_t count = 0, spheres = 0;
   while (count < target) {
     int64_t c[3];
-    for (int a = 0; a < 3; ++a) c[a] = static_cast<int64_t>(((rng.next() >> 32) * static_cast<uint64_t>(n[a])) >> 32);
+    for (int a = 0; a < 3; ++a)
+      c[a] = static_cast<int64_t>(((rng.next() >> 32) * static_cast<uint64_t>(n[a])) >> 32);
     int64_t local = 0;
     for (int64_t dk = -r; dk <= r; ++dk) {
       int64_t k = ((c[2] + dk) % n[2] + n[2]) % n[2];
@@ -285,7 +303,8 @@ Volume generateVolume(MPI_Comm comm, const Params& gen, double spacing) {
   const int64_t total = g.voxels();
   const double tolFrac = gen.real("tolerance");
   const int64_t tol = std::max<int64_t>(1, static_cast<int64_t>(tolFrac * static_cast<double>(total)));
-  v.labels.assign(static_cast<size_t>(grid.owned().voxels()), static_cast<uint16_t>(gen.integer("background")));
+  v.labels.assign(static_cast<size_t>(grid.owned().voxels()),
+                  static_cast<uint16_t>(gen.integer("background")));
   SplitMix64 rng(static_cast<uint64_t>(gen.integer("seed")));
   const bool periodic = gen.boolean("periodic");
   Painter painter(grid, v.labels, periodic);
@@ -301,7 +320,8 @@ Volume generateVolume(MPI_Comm comm, const Params& gen, double spacing) {
     const bool overlap = gen.boolean("overlap");
     const double rMean = gen.real("radius"), rStd = gen.real("radius_std");
     auto semi = gen.reals("semi_axes");
-    if (kind == "ellipsoids" && semi.size() != 3) throwInput("{}: expected [a, b, c]", gen.keyPath("semi_axes"));
+    if (kind == "ellipsoids" && semi.size() != 3)
+      throwInput("{}: expected [a, b, c]", gen.keyPath("semi_axes"));
     const bool randomOrient = gen.text("orientation") == "random";
     std::vector<Shape> placed;
     auto draw = [&](Shape& s) {
@@ -340,10 +360,12 @@ Volume generateVolume(MPI_Comm comm, const Params& gen, double spacing) {
       }
       return false;
     };
-    int64_t target = static_cast<int64_t>(std::llround(gen.real("volume_fraction") * static_cast<double>(total)));
+    int64_t target =
+        static_cast<int64_t>(std::llround(gen.real("volume_fraction") * static_cast<double>(total)));
     int64_t shapes = 0;
-    int64_t count = fillToTarget(comm, painter, 0, target, tol, label, draw, anywhere, kind + " volume_fraction", &shapes,
-                                 [&](const Shape& s) { placed.push_back(s); });
+    int64_t count =
+        fillToTarget(comm, painter, 0, target, tol, label, draw, anywhere, kind + " volume_fraction", &shapes,
+                     [&](const Shape& s) { placed.push_back(s); });
     Log::info("{}: {} particles, fraction {:.4f}", kind, shapes, static_cast<double>(count) / total);
   } else if (kind == "layers") {
     auto th = gen.integers("thicknesses");
@@ -388,8 +410,8 @@ Volume generateVolume(MPI_Comm comm, const Params& gen, double spacing) {
     int64_t na = fillToTarget(comm, painter, 0, ta, tol, act, drawActive, anywhere, "active_fraction");
     int64_t np = 0;
     if (tp > 0)
-      np = fillToTarget(comm, painter, 0, tp, tol, pore, drawPore, [&](uint16_t l) { return l == ely; },
-                        "pore_fraction");
+      np = fillToTarget(
+          comm, painter, 0, tp, tol, pore, drawPore, [&](uint16_t l) { return l == ely; }, "pore_fraction");
     Log::info("composite: active {:.4f}, pore {:.4f}, electrolyte {:.4f}", static_cast<double>(na) / total,
               static_cast<double>(np) / total, 1.0 - static_cast<double>(na + np) / total);
   } else if (kind == "shapes") {

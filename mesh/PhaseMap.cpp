@@ -15,26 +15,33 @@ PhaseRole parseRole(const std::string& s) {
 
 const char* roleName(PhaseRole r) {
   switch (r) {
-    case PhaseRole::Electrolyte: return "electrolyte";
-    case PhaseRole::Active: return "active";
-    case PhaseRole::Pore: return "pore";
-    case PhaseRole::Other: return "other";
+    case PhaseRole::Electrolyte:
+      return "electrolyte";
+    case PhaseRole::Active:
+      return "active";
+    case PhaseRole::Pore:
+      return "pore";
+    case PhaseRole::Other:
+      return "other";
   }
   return "other";
 }
 
 const Schema& phaseSchema() {
   static const Schema s = [] {
-    Schema sc("phases[]",
-              "One entry per phase: which label values of the volume belong to it and what it is. Give exactly one "
-              "of `label`, `labels` or `range`.");
+    Schema sc(
+        "phases[]",
+        "One entry per phase: which label values of the volume belong to it and what it is. Give exactly one "
+        "of `label`, `labels` or `range`.");
     sc.text("name", std::nullopt, "Phase name used everywhere else (e.g. LPS, NMC, pore).");
-    sc.integer("label", std::nullopt, 0, 65535, "Label value of the phase in the volume.").optionalKey("label");
+    sc.integer("label", std::nullopt, 0, 65535, "Label value of the phase in the volume.")
+        .optionalKey("label");
     sc.declare("labels", ParamType::IntList, std::nullopt, "Several label values that form this phase.")
         .range(0, 65535)
         .makeOptional();
-    sc.declare("range", ParamType::IntList, std::nullopt,
-               "[first, last] inclusive range of label (grey) values, e.g. [0, 89] to threshold a grey image.")
+    sc.declare(
+          "range", ParamType::IntList, std::nullopt,
+          "[first, last] inclusive range of label (grey) values, e.g. [0, 89] to threshold a grey image.")
         .range(0, 65535)
         .makeOptional();
     sc.choice("role", "other", {"electrolyte", "active", "pore", "other"},
@@ -50,7 +57,8 @@ void PhaseMap::add(Phase p) {
   int idx = static_cast<int>(m_phases.size());
   for (uint16_t l : p.labels) {
     if (m_lookup[l] >= 0)
-      throwInput("label {} is claimed by both phase '{}' and phase '{}'", l, m_phases[m_lookup[l]].name, p.name);
+      throwInput("label {} is claimed by both phase '{}' and phase '{}'", l, m_phases[m_lookup[l]].name,
+                 p.name);
     m_lookup[l] = static_cast<int16_t>(idx);
   }
   m_phases.push_back(std::move(p));
@@ -107,9 +115,10 @@ void PhaseMap::checkAllClaimed(const std::vector<int64_t>& histogram, const std:
     }
   }
   if (!list.empty())
-    throwInput("{}: no phase claims {}; add it to `phases:` (e.g. `- {{name: other, label: N, role: other}}`) or "
-               "merge it into a phase with `labels: [...]`",
-               source, list);
+    throwInput(
+        "{}: no phase claims {}; add it to `phases:` (e.g. `- {{name: other, label: N, role: other}}`) or "
+        "merge it into a phase with `labels: [...]`",
+        source, list);
 }
 
 }  // namespace ssb

@@ -14,9 +14,11 @@ namespace ssb {
 namespace {
 const Schema& cropSchema() {
   static const Schema s = [] {
-    Schema sc("volume.crop", "Sub-box of the file to use, in voxels, [first, end) per axis; omitted axes are kept whole.");
+    Schema sc("volume.crop",
+              "Sub-box of the file to use, in voxels, [first, end) per axis; omitted axes are kept whole.");
     for (const char* a : {"x", "y", "z"})
-      sc.declare(a, ParamType::IntList, std::nullopt, std::string("[first, end) voxel range along ") + a + ".")
+      sc.declare(a, ParamType::IntList, std::nullopt,
+                 std::string("[first, end) voxel range along ") + a + ".")
           .range(0, kInf)
           .makeOptional();
     return sc;
@@ -27,28 +29,40 @@ const Schema& cropSchema() {
 
 const Schema& volumeSchema() {
   static const Schema s = [] {
-    Schema sc("volume", "The segmented volume: a file, or a generated microstructure. Files are (z, y, x): TIFF page "
-                        "= z, row = y, column = x.");
+    Schema sc("volume",
+              "The segmented volume: a file, or a generated microstructure. Files are (z, y, x): TIFF page "
+              "= z, row = y, column = x.");
     sc.text("file", std::nullopt,
-            "Volume file: .tif/.tiff (multi-page), a folder of TIFF slices, .h5/.hdf5, .raw/.bin. Relative paths are "
+            "Volume file: .tif/.tiff (multi-page), a folder of TIFF slices, .h5/.hdf5, .raw/.bin. Relative "
+            "paths are "
             "relative to the case file.")
         .optionalKey("file");
-    sc.text("dataset", "\"\"", "HDF5 dataset path (e.g. exported_data); empty = the only dataset in the file.");
-    sc.declare("shape", ParamType::IntList, std::nullopt, "Raw files: [nz, ny, nx].").range(1, kInf).makeOptional();
-    const std::vector<std::string> dtypes = {"uint8",   "int8",    "uint16",  "uint16be", "int16",     "int16be",
-                                             "uint32",  "uint32be", "int32",  "int32be",  "uint64",    "uint64be",
-                                             "int64",   "int64be", "float32", "float32be", "float64", "float64be"};
+    sc.text("dataset", "\"\"",
+            "HDF5 dataset path (e.g. exported_data); empty = the only dataset in the file.");
+    sc.declare("shape", ParamType::IntList, std::nullopt, "Raw files: [nz, ny, nx].")
+        .range(1, kInf)
+        .makeOptional();
+    const std::vector<std::string> dtypes = {"uint8",     "int8",     "uint16",   "uint16be", "int16",
+                                             "int16be",   "uint32",   "uint32be", "int32",    "int32be",
+                                             "uint64",    "uint64be", "int64",    "int64be",  "float32",
+                                             "float32be", "float64",  "float64be"};
     sc.choice("dtype", "uint8", dtypes,
-              "Raw files: element type, little-endian unless it ends in `be`; values must be integer labels 0..65535.");
+              "Raw files: element type, little-endian unless it ends in `be`; values must be integer labels "
+              "0..65535.");
     sc.integer("header_bytes", "0", 0, 1e15, "Raw files: bytes to skip at the start.");
-    sc.real("voxel_size", std::nullopt, "m", 0, 1, "Voxel edge length (e.g. '20 nm'). Overrides the file's value.", true)
+    sc.real("voxel_size", std::nullopt, "m", 0, 1,
+            "Voxel edge length (e.g. '20 nm'). Overrides the file's value.", true)
         .optionalKey("voxel_size");
-    sc.declare("spacing", ParamType::RealList, std::nullopt, "Anisotropic voxels (FIB-SEM): [dz, dy, dx]; instead of voxel_size.")
+    sc.declare("spacing", ParamType::RealList, std::nullopt,
+               "Anisotropic voxels (FIB-SEM): [dz, dy, dx]; instead of voxel_size.")
         .withUnit("m")
         .range(0, kInf, true)
         .makeOptional();
-    sc.declare("crop", ParamType::Section, std::nullopt, "Use only a sub-box of the file.").nest(cropSchema()).makeOptional();
-    sc.declare("generate", ParamType::Section, std::nullopt, "Generate a synthetic microstructure instead of reading a file.")
+    sc.declare("crop", ParamType::Section, std::nullopt, "Use only a sub-box of the file.")
+        .nest(cropSchema())
+        .makeOptional();
+    sc.declare("generate", ParamType::Section, std::nullopt,
+               "Generate a synthetic microstructure instead of reading a file.")
         .nest(generatorSchema())
         .makeOptional();
     return sc;
@@ -71,7 +85,8 @@ std::array<double, 3> spacingFrom(const Params& volume, std::optional<std::array
     return {h, h, h};
   }
   if (fromFile) return *fromFile;
-  throwInput("{}: the file stores no voxel size; add `voxel_size:` (e.g. voxel_size: 20 nm)", volume.keyPath("voxel_size"));
+  throwInput("{}: the file stores no voxel size; add `voxel_size:` (e.g. voxel_size: 20 nm)",
+             volume.keyPath("voxel_size"));
 }
 
 }  // namespace
@@ -107,7 +122,11 @@ Volume loadVolume(MPI_Comm comm, const Params& volume) {
   // Rank 0 reads the header and broadcasts it, so a missing file gives one clear message.
   VolumeInfo info;
   std::exception_ptr err;
-  if ([&] { int r = 0; MPI_Comm_rank(comm, &r); return r == 0; }()) {
+  if ([&] {
+        int r = 0;
+        MPI_Comm_rank(comm, &r);
+        return r == 0;
+      }()) {
     try {
       info = openVolume(spec)->info();
     } catch (...) {
@@ -134,9 +153,11 @@ Volume loadVolume(MPI_Comm comm, const Params& volume) {
       if (!c.has(axisName(a))) continue;
       auto r = c.integers(axisName(a));
       if (r.size() != 2 || r[0] >= r[1] || r[1] > info.n[a])
-        throwInput("{}: [{}] is outside the volume, which has {} voxels along {} (use [first, end) with 0 <= first < "
-                   "end <= {})",
-                   c.keyPath(axisName(a)), fmt::join(r, ", "), info.n[a], axisName(a), info.n[a]);
+        throwInput(
+            "{}: [{}] is outside the volume, which has {} voxels along {} (use [first, end) with 0 <= first "
+            "< "
+            "end <= {})",
+            c.keyPath(axisName(a)), fmt::join(r, ", "), info.n[a], axisName(a), info.n[a]);
       crop.lo[a] = r[0];
       crop.size[a] = r[1] - r[0];
     }
@@ -156,8 +177,8 @@ Volume loadVolume(MPI_Comm comm, const Params& volume) {
     err = std::current_exception();
   }
   rethrowCollective(comm, err);
-  Log::info("volume {}: {} x {} x {} voxels (x, y, z), voxel {:.4g} x {:.4g} x {:.4g} m", v.source, g.n[0], g.n[1],
-            g.n[2], g.spacing[0], g.spacing[1], g.spacing[2]);
+  Log::info("volume {}: {} x {} x {} voxels (x, y, z), voxel {:.4g} x {:.4g} x {:.4g} m", v.source, g.n[0],
+            g.n[1], g.n[2], g.spacing[0], g.spacing[1], g.spacing[2]);
   return v;
 }
 
@@ -182,7 +203,8 @@ std::vector<uint16_t> gatherLabels(const Volume& v) {
     }
     all.resize(static_cast<size_t>(total));
   }
-  MPI_Gatherv(v.labels.data(), count, MPI_UINT16_T, all.data(), counts.data(), displs.data(), MPI_UINT16_T, 0, comm);
+  MPI_Gatherv(v.labels.data(), count, MPI_UINT16_T, all.data(), counts.data(), displs.data(), MPI_UINT16_T, 0,
+              comm);
   std::vector<uint16_t> natural;
   if (rank == 0) {
     const auto& n = v.grid->geometry().n;

@@ -41,7 +41,6 @@ namespace {
 
 enum class Convention { Face, PinnedLMinus1, PinnedLPercolating };
 
-
 const char* conventionText(Convention c) {
   switch (c) {
     case Convention::Face:
@@ -163,11 +162,12 @@ const Schema& conductivitySchema() {
         "dissipated power, whose error is quadratic in the solver error: at 1e-5 tau is within ~3e-7 of the "
         "fully converged value on the reference volumes (docs/conductivity.md).",
         true);
-    sc.declare("petsc_options", ParamType::Any, "{}",
-               "PETSc options for this study's solver without the leading dash and prefix, e.g. {ksp_type: gmres, "
-               "pc_type: gamg}; applied under the prefix conductivity_ (command-line -conductivity_... wins). "
-               "Default: CG + hypre BoomerAMG (PMIS, agg_nl 1, ext+i, P_max 4, strong_threshold 0.5, Chebyshev "
-               "smoothing).");
+    sc.declare(
+        "petsc_options", ParamType::Any, "{}",
+        "PETSc options for this study's solver without the leading dash and prefix, e.g. {ksp_type: gmres, "
+        "pc_type: gamg}; applied under the prefix conductivity_ (command-line -conductivity_... wins). "
+        "Default: CG + hypre BoomerAMG (PMIS, agg_nl 1, ext+i, P_max 4, strong_threshold 0.5, Chebyshev "
+        "smoothing).");
     sc.boolean("write_fields", "true",
                "Write <name>_potential_<dir> [V] and <name>_current_density_<dir> [A/m^2] to fields.h5.");
     return sc;

@@ -36,14 +36,10 @@ const std::vector<std::string> kMetrics = {
     "local_thickness",  "pore_size_distribution", "slice_profiles", "rev",      "inner_porosity"};
 const std::vector<std::string> kFaces = {"x-", "x+", "y-", "y+", "z-", "z+"};
 
-ParamSpec textList(std::string key, std::string def, std::vector<std::string> choices, std::string doc) {
-  ParamSpec p;
-  p.key = std::move(key);
-  p.type = ParamType::TextList;
-  p.defaultValue = std::move(def);
-  p.choices = std::move(choices);
-  p.doc = std::move(doc);
-  return p;
+// A list-of-strings key (choices empty = free names).
+void textList(Schema& sc, std::string key, std::string def, std::vector<std::string> choices,
+              std::string doc) {
+  sc.declare(std::move(key), ParamType::TextList, std::move(def), std::move(doc)).oneOf(std::move(choices));
 }
 
 const Schema& geodesicSchema() {
@@ -52,10 +48,10 @@ const Schema& geodesicSchema() {
         "studies[] (type: morphology).geodesic",
         "Geodesic distance maps from a domain face through a phase and the geometric tortuosity (path length "
         "to the far face / straight thickness: mean, min, max over the far-face voxels reached).");
-    sc.add(textList("phases", "[]", {}, "Phases to trace; empty = every phase."));
-    sc.add(textList("directions", "[]", {"x", "y", "z"},
-                    "Directions; empty = the study's `directions`. The path runs from the inlet face to the "
-                    "opposite one."));
+    textList(sc, "phases", "[]", {}, "Phases to trace; empty = every phase.");
+    textList(sc, "directions", "[]", {"x", "y", "z"},
+             "Directions; empty = the study's `directions`. The path runs from the inlet face to the "
+             "opposite one.");
     sc.choice("inlet", "minus", {"minus", "plus"}, "Inlet face: the - face (index 0) or the + face.");
     sc.choice("neighbourhood", "6", {"6", "26"},
               "6: face-neighbour steps of one voxel (city-block paths, as the thesis's ImageJ plugin); 26: "
@@ -72,7 +68,7 @@ const Schema& thicknessSchema() {
         "studies[] (type: morphology).local_thickness",
         "Local thickness (Hildebrand-Ruegsegger): diameter of the largest inscribed ball containing each "
         "voxel, face to face (2 sqrt(EDT^2) - voxel).");
-    sc.add(textList("phases", "[]", {}, "Phases; empty = every phase."));
+    textList(sc, "phases", "[]", {}, "Phases; empty = every phase.");
     sc.choice(
         "border", "open", {"open", "closed"},
         "open: the domain faces do not limit the balls (a particle cut by the face keeps its thickness); "
@@ -88,7 +84,7 @@ const Schema& poreSchema() {
         "studies[] (type: morphology).pore_size_distribution",
         "Connected (6-neighbour) clusters of the pore phase(s): volume, equivalent diameter, Feret diameter, "
         "number- and volume-weighted cumulative distributions (CSV per phase).");
-    sc.add(textList("phases", "[]", {}, "Phases treated as pores; empty = the phases with role pore."));
+    textList(sc, "phases", "[]", {}, "Phases treated as pores; empty = the phases with role pore.");
     return sc;
   }();
   return s;
@@ -209,8 +205,8 @@ const Schema& morphologySchema() {
         "docs/morphology.md.");
     sc.choice("type", std::nullopt, {"morphology"}, "Study type.");
     sc.text("name", "morphology", "Study name (results key, prefix of file and field names).");
-    sc.add(textList(
-        "metrics",
+    textList(
+        sc, "metrics",
         "[" +
             [] {
               std::string l;
@@ -218,47 +214,30 @@ const Schema& morphologySchema() {
               return l;
             }() +
             "]",
-        kMetrics, "Metrics to compute (default: all)."));
-    sc.add(textList("directions", "[x, y, z]", {"x", "y", "z"},
-                    "Directions for percolation, through-connected fractions and geodesic tortuosity."));
-    ParamSpec ct;
-    ct.key = "connected_to";
-    ct.type = ParamType::TextMap;
-    ct.defaultValue = "{}";
-    ct.doc =
+        kMetrics, "Metrics to compute (default: all).");
+    textList(sc, "directions", "[x, y, z]", {"x", "y", "z"},
+             "Directions for percolation, through-connected fractions and geodesic tortuosity.");
+    sc.declare(
+        "connected_to", ParamType::TextMap, "{}",
         "Per phase a domain face (x-, x+, y-, y+, z-, z+): share of the phase's volume connected to that "
         "face, "
-        "e.g. {NMC: z-} for the current collector.";
-    sc.add(ct);
+        "e.g. {NMC: z-} for the current collector.");
     sc.choice(
         "surface_directions", "49", {"13", "49"},
         "Line directions of the intercept (Crofton) surface estimate: 49 (planes within 2.1 %, features >= 2 "
         "voxels) or 13 (planes within 7.3 %, features >= 1 voxel).");
-    sc.add(textList(
-        "coverage_phases", "[]", {},
-        "Phases whose surface coverage is reported (thesis Eq. 6); empty = the phases with role active."));
-    sc.add(textList(
-        "inner_porosity_phases", "[]", {},
-        "Phases whose enclosed pores are counted (3D fill holes); empty = the phases with role active."));
-    ParamSpec sec;
-    sec.type = ParamType::Section;
-    sec.defaultValue = "{}";
-    sec.key = "geodesic";
-    sec.nested = &geodesicSchema();
-    sec.doc = "Options of the geodesic metric.";
-    sc.add(sec);
-    sec.key = "local_thickness";
-    sec.nested = &thicknessSchema();
-    sec.doc = "Options of the local thickness metric.";
-    sc.add(sec);
-    sec.key = "pore_size_distribution";
-    sec.nested = &poreSchema();
-    sec.doc = "Options of the pore size distribution.";
-    sc.add(sec);
-    sec.key = "rev";
-    sec.nested = &revSchema();
-    sec.doc = "Options of the REV curve.";
-    sc.add(sec);
+    textList(
+        sc, "coverage_phases", "[]", {},
+        "Phases whose surface coverage is reported (thesis Eq. 6); empty = the phases with role active.");
+    textList(sc, "inner_porosity_phases", "[]", {},
+             "Phases whose enclosed pores are counted (3D fill holes); empty = the phases with role active.");
+    sc.declare("geodesic", ParamType::Section, "{}", "Options of the geodesic metric.")
+        .nest(geodesicSchema());
+    sc.declare("local_thickness", ParamType::Section, "{}", "Options of the local thickness metric.")
+        .nest(thicknessSchema());
+    sc.declare("pore_size_distribution", ParamType::Section, "{}", "Options of the pore size distribution.")
+        .nest(poreSchema());
+    sc.declare("rev", ParamType::Section, "{}", "Options of the REV curve.").nest(revSchema());
     sc.integer("histogram_bins", "40", 2, 10000, "Bins of the local thickness histograms.");
     sc.boolean("plots", "true",
                "Write PNG plots (histograms, slice profiles, REV curves, pore size distributions).");

@@ -17,7 +17,9 @@ std::filesystem::path tempPathFor(const std::filesystem::path& path);
 void commitTempFile(const std::filesystem::path& path);
 
 // Call write(tempPathFor(path)) and rename the result into place; if either fails, remove the temporary
-// file and rethrow. The one way a writer produces a file, so no half-written file is ever left behind. Not collective.
-void writeThroughTemp(const std::filesystem::path& path, const std::function<void(const std::filesystem::path&)>& write);
+// file and rethrow. The one way a writer produces a file, so no half-written file is ever left behind. Not
+// collective.
+void writeThroughTemp(const std::filesystem::path& path,
+                      const std::function<void(const std::filesystem::path&)>& write);
 
 }  // namespace ssb

@@ -10,8 +10,9 @@ PetscOptionList parsePetscOptions(const YAML::Node& node, const std::string& pat
   PetscOptionList out;
   if (!node || node.IsNull()) return out;
   if (!node.IsMap())
-    throwInput("{}: expected a mapping of PETSc options without the prefix, e.g. {{ksp_type: gmres, pc_type: gamg}}",
-               path);
+    throwInput(
+        "{}: expected a mapping of PETSc options without the prefix, e.g. {{ksp_type: gmres, pc_type: gamg}}",
+        path);
   for (const auto& kv : node) {
     std::string key = kv.first.as<std::string>();
     while (!key.empty() && key.front() == '-') key.erase(key.begin());
@@ -56,7 +57,8 @@ const PetscOptionList& defaultSolverOptions(SystemKind kind) {
       {"pc_hypre_boomeramg_relax_type_all", "Chebyshev"},
   };
   switch (kind) {
-    case SystemKind::SymmetricPositiveDefinite: return spd;
+    case SystemKind::SymmetricPositiveDefinite:
+      return spd;
   }
   return spd;
 }

@@ -32,13 +32,16 @@ ParamSpec& Schema::declare(std::string key, ParamType type, std::optional<std::s
   return params.back();
 }
 
-Schema& Schema::real(std::string key, std::optional<std::string> def, std::string unit, double min, double max,
-                     std::string d, bool minExclusive) {
-  declare(std::move(key), ParamType::Real, std::move(def), std::move(d)).withUnit(std::move(unit)).range(min, max, minExclusive);
+Schema& Schema::real(std::string key, std::optional<std::string> def, std::string unit, double min,
+                     double max, std::string d, bool minExclusive) {
+  declare(std::move(key), ParamType::Real, std::move(def), std::move(d))
+      .withUnit(std::move(unit))
+      .range(min, max, minExclusive);
   return *this;
 }
 
-Schema& Schema::integer(std::string key, std::optional<std::string> def, double min, double max, std::string d) {
+Schema& Schema::integer(std::string key, std::optional<std::string> def, double min, double max,
+                        std::string d) {
   declare(std::move(key), ParamType::Integer, std::move(def), std::move(d)).range(min, max);
   return *this;
 }
@@ -53,7 +56,8 @@ Schema& Schema::text(std::string key, std::optional<std::string> def, std::strin
   return *this;
 }
 
-Schema& Schema::choice(std::string key, std::optional<std::string> def, std::vector<std::string> ch, std::string d) {
+Schema& Schema::choice(std::string key, std::optional<std::string> def, std::vector<std::string> ch,
+                       std::string d) {
   declare(std::move(key), ParamType::Choice, std::move(def), std::move(d)).oneOf(std::move(ch));
   return *this;
 }
@@ -66,26 +70,42 @@ Schema& Schema::optionalKey(const std::string& key) {
 
 std::string typeName(ParamType t) {
   switch (t) {
-    case ParamType::Real: return "number";
-    case ParamType::Integer: return "integer";
-    case ParamType::Boolean: return "bool";
-    case ParamType::Text: return "string";
-    case ParamType::Choice: return "choice";
-    case ParamType::RealList: return "list of numbers";
-    case ParamType::IntList: return "list of integers";
-    case ParamType::TextList: return "list of strings";
-    case ParamType::RealMap: return "map name -> number";
-    case ParamType::TextMap: return "map name -> string";
-    case ParamType::Section: return "mapping";
-    case ParamType::SectionList: return "list of mappings";
-    case ParamType::Any: return "any";
+    case ParamType::Real:
+      return "number";
+    case ParamType::Integer:
+      return "integer";
+    case ParamType::Boolean:
+      return "bool";
+    case ParamType::Text:
+      return "string";
+    case ParamType::Choice:
+      return "choice";
+    case ParamType::RealList:
+      return "list of numbers";
+    case ParamType::IntList:
+      return "list of integers";
+    case ParamType::TextList:
+      return "list of strings";
+    case ParamType::RealMap:
+      return "map name -> number";
+    case ParamType::TextMap:
+      return "map name -> string";
+    case ParamType::Section:
+      return "mapping";
+    case ParamType::SectionList:
+      return "list of mappings";
+    case ParamType::Any:
+      return "any";
   }
   return "?";
 }
 
 double quantityToSI(const YAML::Node& v, const std::string& unit, const std::string& path) {
-  if (!v.IsScalar()) throwInput("{}: expected a number{}, got a {}", path, unit.empty() ? "" : " (unit " + unit + ")",
-                                v.IsSequence() ? "list" : v.IsMap() ? "mapping" : "null");
+  if (!v.IsScalar())
+    throwInput("{}: expected a number{}, got a {}", path, unit.empty() ? "" : " (unit " + unit + ")",
+               v.IsSequence() ? "list"
+               : v.IsMap()    ? "mapping"
+                              : "null");
   return parseQuantity(v.Scalar(), unit, path);
 }
 
@@ -116,7 +136,9 @@ void checkRange(const ParamSpec& s, double x, const std::string& path, const std
   }
 }
 
-std::string scalarText(const YAML::Node& v) { return v.IsScalar() ? v.Scalar() : std::string("<non-scalar>"); }
+std::string scalarText(const YAML::Node& v) {
+  return v.IsScalar() ? v.Scalar() : std::string("<non-scalar>");
+}
 
 }  // namespace
 
@@ -125,7 +147,9 @@ Params::Params(YAML::Node node, const Schema& schema, std::string path)
   validate();
 }
 
-std::string Params::keyPath(const std::string& key) const { return m_path.empty() ? key : m_path + "." + key; }
+std::string Params::keyPath(const std::string& key) const {
+  return m_path.empty() ? key : m_path + "." + key;
+}
 
 void Params::validate() const {
   if (m_node && !m_node.IsNull() && !m_node.IsMap())
@@ -160,7 +184,9 @@ void Params::validateValue(const ParamSpec& s, const YAML::Node& v, const std::s
       checkRange(s, static_cast<double>(x), path, scalarText(v));
       break;
     }
-    case ParamType::Boolean: toBool(v, path); break;
+    case ParamType::Boolean:
+      toBool(v, path);
+      break;
     case ParamType::Text:
       if (!v.IsScalar()) throwInput("{}: expected a string", path);
       break;
@@ -219,7 +245,8 @@ void Params::validateValue(const ParamSpec& s, const YAML::Node& v, const std::s
       if (!v.IsSequence()) throwInput("{}: expected a list of mappings", path);
       for (size_t i = 0; i < v.size(); ++i) Params(v[i], *s.nested, fmt::format("{}[{}]", path, i));
       break;
-    case ParamType::Any: break;
+    case ParamType::Any:
+      break;
   }
 }
 
@@ -244,7 +271,9 @@ YAML::Node Params::value(const std::string& key) const {
 
 YAML::Node Params::raw(const std::string& key) const { return value(key); }
 
-double Params::real(const std::string& key) const { return quantityToSI(value(key), spec(key).unit, keyPath(key)); }
+double Params::real(const std::string& key) const {
+  return quantityToSI(value(key), spec(key).unit, keyPath(key));
+}
 long Params::integer(const std::string& key) const { return toInteger(value(key), keyPath(key)); }
 bool Params::boolean(const std::string& key) const { return toBool(value(key), keyPath(key)); }
 std::string Params::text(const std::string& key) const {
@@ -264,7 +293,8 @@ std::vector<double> Params::reals(const std::string& key) const {
 std::vector<long> Params::integers(const std::string& key) const {
   YAML::Node v = value(key);
   std::vector<long> out;
-  for (size_t i = 0; i < v.size(); ++i) out.push_back(toInteger(v[i], fmt::format("{}[{}]", keyPath(key), i)));
+  for (size_t i = 0; i < v.size(); ++i)
+    out.push_back(toInteger(v[i], fmt::format("{}[{}]", keyPath(key), i)));
   return out;
 }
 
@@ -295,8 +325,8 @@ std::vector<std::pair<std::string, std::string>> Params::textMap(const std::stri
 Params Params::section(const std::string& key) const {
   const ParamSpec& s = spec(key);
   YAML::Node v = (m_node && m_node.IsMap() && m_node[key]) ? m_node[key]
-                 : s.defaultValue                           ? YAML::Load(*s.defaultValue)
-                                                            : YAML::Node(YAML::NodeType::Map);
+                 : s.defaultValue                          ? YAML::Load(*s.defaultValue)
+                                                           : YAML::Node(YAML::NodeType::Map);
   return Params(v, *s.nested, keyPath(key));
 }
 
@@ -304,7 +334,8 @@ std::vector<Params> Params::sections(const std::string& key) const {
   const ParamSpec& s = spec(key);
   std::vector<Params> out;
   YAML::Node v = has(key) ? value(key) : YAML::Node(YAML::NodeType::Sequence);
-  for (size_t i = 0; i < v.size(); ++i) out.emplace_back(v[i], *s.nested, fmt::format("{}[{}]", keyPath(key), i));
+  for (size_t i = 0; i < v.size(); ++i)
+    out.emplace_back(v[i], *s.nested, fmt::format("{}[{}]", keyPath(key), i));
   return out;
 }
 
@@ -321,10 +352,12 @@ std::string schemaMarkdown(const std::vector<const Schema*>& schemas) {
       if (!p.choices.empty()) {
         for (const auto& c : p.choices) range += (range.empty() ? "" : ", ") + ("`" + c + "`");
       } else if (std::isfinite(p.min) || std::isfinite(p.max)) {
-        range = fmt::format("{}{}, {}]", p.minExclusive ? "(" : "[", std::isfinite(p.min) ? fmt::format("{}", p.min) : "-inf",
+        range = fmt::format("{}{}, {}]", p.minExclusive ? "(" : "[",
+                            std::isfinite(p.min) ? fmt::format("{}", p.min) : "-inf",
                             std::isfinite(p.max) ? fmt::format("{}", p.max) : "inf");
       }
-      std::string def = p.defaultValue ? "`" + *p.defaultValue + "`" : (p.optional ? "(optional)" : "**required**");
+      std::string def =
+          p.defaultValue ? "`" + *p.defaultValue + "`" : (p.optional ? "(optional)" : "**required**");
       os << "| `" << p.key << "` | " << typeName(p.type) << " | " << def << " | " << range << " | "
          << (p.unit.empty() ? "" : p.unit) << " | " << p.doc << " |\n";
       if (p.nested) nested.push_back(p.nested);
@@ -362,7 +395,8 @@ void applyOverride(YAML::Node& root, const std::string& assignment) {
     YAML::Node next;
     if (isIndex && node.IsSequence()) {
       size_t k = std::stoul(t);
-      if (k >= node.size()) throwInput("--set {}: index {} is past the end of the list ({} entries)", path, k, node.size());
+      if (k >= node.size())
+        throwInput("--set {}: index {} is past the end of the list ({} entries)", path, k, node.size());
       next.reset(node[k]);
     } else {
       if (!node[t]) node[t] = YAML::Node(YAML::NodeType::Map);

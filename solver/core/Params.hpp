@@ -17,19 +17,19 @@ namespace ssb {
 inline constexpr double kInf = std::numeric_limits<double>::infinity();
 
 enum class ParamType {
-  Real,        // number, optionally with a unit string ("20 nm"); stored SI
+  Real,  // number, optionally with a unit string ("20 nm"); stored SI
   Integer,
   Boolean,
-  Text,        // free string (file names, names)
-  Choice,      // one of a fixed set of strings
-  RealList,    // [a, b, c] numbers (with units)
+  Text,      // free string (file names, names)
+  Choice,    // one of a fixed set of strings
+  RealList,  // [a, b, c] numbers (with units)
   IntList,
-  TextList,    // list of strings; `choices` restricts the entries if non-empty
-  RealMap,     // {name: quantity, ...}: free keys, values with unit
-  TextMap,     // {name: string, ...}
-  Section,     // nested mapping with its own Schema
-  SectionList, // list of mappings, each validated against the nested Schema
-  Any,         // validated elsewhere (e.g. petsc_options); documented here
+  TextList,     // list of strings; `choices` restricts the entries if non-empty
+  RealMap,      // {name: quantity, ...}: free keys, values with unit
+  TextMap,      // {name: string, ...}
+  Section,      // nested mapping with its own Schema
+  SectionList,  // list of mappings, each validated against the nested Schema
+  Any,          // validated elsewhere (e.g. petsc_options); documented here
 };
 
 struct ParamSpec {
@@ -46,16 +46,28 @@ struct ParamSpec {
   const struct Schema* nested = nullptr;  // Section / SectionList
 
   // Chained refinements for Schema::declare(...).
-  ParamSpec& withUnit(std::string u) { unit = std::move(u); return *this; }
+  ParamSpec& withUnit(std::string u) {
+    unit = std::move(u);
+    return *this;
+  }
   ParamSpec& range(double lo, double hi, bool loExclusive = false) {
     min = lo;
     max = hi;
     minExclusive = loExclusive;
     return *this;
   }
-  ParamSpec& oneOf(std::vector<std::string> c) { choices = std::move(c); return *this; }
-  ParamSpec& nest(const struct Schema& s) { nested = &s; return *this; }
-  ParamSpec& makeOptional() { optional = true; return *this; }
+  ParamSpec& oneOf(std::vector<std::string> c) {
+    choices = std::move(c);
+    return *this;
+  }
+  ParamSpec& nest(const struct Schema& s) {
+    nested = &s;
+    return *this;
+  }
+  ParamSpec& makeOptional() {
+    optional = true;
+    return *this;
+  }
 };
 
 struct Schema {

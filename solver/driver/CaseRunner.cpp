@@ -60,11 +60,12 @@ int runCase(const RunOptions& opts) {
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    throwInput("case file {}: YAML syntax error at line {}, column {}: {}", opts.caseFile.string(), e.mark.line + 1,
-               e.mark.column + 1, e.msg);
+    throwInput("case file {}: YAML syntax error at line {}, column {}: {}", opts.caseFile.string(),
+               e.mark.line + 1, e.mark.column + 1, e.msg);
   }
-  if (!root.IsMap()) throwInput("case file {}: expected a mapping with volume, phases, studies, output",
-                                opts.caseFile.string());
+  if (!root.IsMap())
+    throwInput("case file {}: expected a mapping with volume, phases, studies, output",
+               opts.caseFile.string());
   for (const auto& o : opts.overrides) applyOverride(root, o);
   std::string effective = YAML::Dump(root);
 
@@ -85,14 +86,16 @@ int runCase(const RunOptions& opts) {
     Params p(s, *t.schema, path);
     std::string name = p.has("name") ? p.text("name") : t.type;
     for (const auto& e : studies)
-      if (e.name == name) throwInput("{}.name: study name '{}' is used twice; give each study a unique name", path, name);
+      if (e.name == name)
+        throwInput("{}.name: study name '{}' is used twice; give each study a unique name", path, name);
     studies.push_back({&t, p, name});
   }
 
   // Relative volume paths are relative to the case file.
   if (root["volume"] && root["volume"]["file"]) {
     std::filesystem::path f = root["volume"]["file"].as<std::string>();
-    if (f.is_relative()) root["volume"]["file"] = (opts.caseFile.parent_path() / f).lexically_normal().string();
+    if (f.is_relative())
+      root["volume"]["file"] = (opts.caseFile.parent_path() / f).lexically_normal().string();
     volume = Params(root["volume"], volumeSchema(), "volume");
   }
 
@@ -131,8 +134,10 @@ int runCase(const RunOptions& opts) {
     for (uint16_t l : ph.labels)
       if (l < hist.size()) count += hist[l];
     double frac = static_cast<double>(count) / static_cast<double>(g.voxels());
-    jp.push_back({{"name", ph.name}, {"role", roleName(ph.role)}, {"voxels", count}, {"volume_fraction", frac}});
-    Log::info("phase {:<12} ({:<11}) {:>12} voxels  volume fraction {:.4f}", ph.name, roleName(ph.role), count, frac);
+    jp.push_back(
+        {{"name", ph.name}, {"role", roleName(ph.role)}, {"voxels", count}, {"volume_fraction", frac}});
+    Log::info("phase {:<12} ({:<11}) {:>12} voxels  volume fraction {:.4f}", ph.name, roleName(ph.role),
+              count, frac);
   }
   jv["phases"] = jp;
   results["volume"] = jv;

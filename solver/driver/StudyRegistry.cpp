@@ -18,13 +18,14 @@ std::string num(const Json& j, const char* fmtSpec = "{:.4g}") {
 }
 
 std::string conductivitySummary(const Json& r) {
-  std::string out = fmt::format("  {:<4} {:>12} {:>14} {:>12} {:>11} {:>6}\n", "dir", "tortuosity", "sigma_eff [S/m]",
-                                "vol. frac.", "percolates", "iters");
+  std::string out = fmt::format("  {:<4} {:>12} {:>14} {:>12} {:>11} {:>6}\n", "dir", "tortuosity",
+                                "sigma_eff [S/m]", "vol. frac.", "percolates", "iters");
   if (!r.contains("directions")) return out;
   for (const auto& [dir, d] : r["directions"].items()) {
-    out += fmt::format("  {:<4} {:>12} {:>14} {:>12} {:>11} {:>6}\n", dir, num(d.value("tortuosity_factor", Json())),
-                       num(d.value("effective_conductivity", Json())), num(d.value("volume_fraction", Json())),
-                       d.value("percolates", false) ? "yes" : "no", num(d.value("iterations", Json()), "{:.0f}"));
+    out += fmt::format(
+        "  {:<4} {:>12} {:>14} {:>12} {:>11} {:>6}\n", dir, num(d.value("tortuosity_factor", Json())),
+        num(d.value("effective_conductivity", Json())), num(d.value("volume_fraction", Json())),
+        d.value("percolates", false) ? "yes" : "no", num(d.value("iterations", Json()), "{:.0f}"));
   }
   return out;
 }
@@ -38,7 +39,8 @@ std::string morphologySummary(const Json& r) {
   }
   if (r.contains("coverage"))
     for (const auto& [ph, c] : r["coverage"].items())
-      out += fmt::format("  coverage of {} by electrolyte: {}\n", ph, num(c.value("electrolyte_fraction", Json())));
+      out += fmt::format("  coverage of {} by electrolyte: {}\n", ph,
+                         num(c.value("electrolyte_fraction", Json())));
   if (r.contains("geodesic"))
     for (const auto& [ph, g] : r["geodesic"].items())
       for (const auto& [dir, d] : g.items())
@@ -77,13 +79,16 @@ const StudyType& studyType(const std::string& type, const std::string& context) 
 
 const Schema& outputSchema() {
   static const Schema s = [] {
-    Schema sc("output", "Where and what to write. results.json always; fields.h5 + fields.xdmf unless fields: false.");
-    sc.text("dir", "results", "Output directory (created if missing). Relative paths are relative to the working "
-                              "directory.");
+    Schema sc("output",
+              "Where and what to write. results.json always; fields.h5 + fields.xdmf unless fields: false.");
+    sc.text("dir", "results",
+            "Output directory (created if missing). Relative paths are relative to the working "
+            "directory.");
     sc.boolean("fields", "true", "Write fields.h5 + fields.xdmf (labels and computed fields) for ParaView.");
-    sc.boolean("save_volume", "false", "Also write the (generated or cropped) labels as labels.tif, labels.h5 "
-                                       "(dataset `labels`) and labels.raw (uint8, or uint16 little-endian), shape "
-                                       "(z, y, x).");
+    sc.boolean("save_volume", "false",
+               "Also write the (generated or cropped) labels as labels.tif, labels.h5 "
+               "(dataset `labels`) and labels.raw (uint8, or uint16 little-endian), shape "
+               "(z, y, x).");
     return sc;
   }();
   return s;
@@ -97,8 +102,9 @@ const Schema& caseSchema() {
     sc.declare("phases", ParamType::SectionList, std::nullopt,
                "Label -> phase table. Every label present in the volume must be claimed.")
         .nest(phaseSchema());
-    sc.declare("studies", ParamType::Any, "[]",
-               "List of studies, each a mapping with `type:` (conductivity, morphology) and the keys of that type.");
+    sc.declare(
+        "studies", ParamType::Any, "[]",
+        "List of studies, each a mapping with `type:` (conductivity, morphology) and the keys of that type.");
     sc.declare("output", ParamType::Section, "{}", "Output settings.").nest(outputSchema());
     return sc;
   }();
