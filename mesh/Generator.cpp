@@ -375,16 +375,13 @@ Volume generateVolume(MPI_Comm comm, const Params& gen, double spacing) {
     int axis = gen.text("axis") == "x" ? kX : gen.text("axis") == "y" ? kY : kZ;
     int64_t period = 0;
     for (long t : th) period += t;
-    const Box3& own = grid.owned();
-    for (int64_t k = own.lo[2]; k < own.lo[2] + own.size[2]; ++k)
-      for (int64_t j = own.lo[1]; j < own.lo[1] + own.size[1]; ++j)
-        for (int64_t i = own.lo[0]; i < own.lo[0] + own.size[0]; ++i) {
-          int64_t idx[3] = {i, j, k};
-          int64_t pos = idx[axis] % period;
-          size_t layer = 0;
-          while (pos >= th[layer]) pos -= th[layer++];
-          v.labels[grid.localIndex(i, j, k)] = static_cast<uint16_t>(ll[layer]);
-        }
+    grid.forEachOwned([&](int64_t i, int64_t j, int64_t k, int64_t li) {
+      const int64_t idx[3] = {i, j, k};
+      int64_t pos = idx[axis] % period;
+      size_t layer = 0;
+      while (pos >= th[layer]) pos -= th[layer++];
+      v.labels[static_cast<size_t>(li)] = static_cast<uint16_t>(ll[layer]);
+    });
   } else if (kind == "composite") {
     const uint16_t act = static_cast<uint16_t>(gen.integer("active_label"));
     const uint16_t ely = static_cast<uint16_t>(gen.integer("electrolyte_label"));

@@ -25,10 +25,19 @@ class StructuredGrid {
 
   // Local (owned) linear index of owned voxel (i, j, k) given in global indices; x fastest.
   int64_t localIndex(int64_t i, int64_t j, int64_t k) const {
-    return ((k - m_owned.lo[2]) * m_owned.size[1] + (j - m_owned.lo[1])) * m_owned.size[0] + (i - m_owned.lo[0]);
+    return ((k - m_owned.lo[2]) * m_owned.size[1] + (j - m_owned.lo[1])) * m_owned.size[0] +
+           (i - m_owned.lo[0]);
   }
   int64_t naturalIndex(int64_t i, int64_t j, int64_t k) const {
     return (k * m_geom.n[1] + j) * m_geom.n[0] + i;
+  }
+  // Call f(i, j, k, localIndex) for every owned voxel, x fastest (global indices). Not collective.
+  template <typename F>
+  void forEachOwned(F&& f) const {
+    for (int64_t k = m_owned.lo[2]; k < m_owned.lo[2] + m_owned.size[2]; ++k)
+      for (int64_t j = m_owned.lo[1]; j < m_owned.lo[1] + m_owned.size[1]; ++j)
+        for (int64_t i = m_owned.lo[0]; i < m_owned.lo[0] + m_owned.size[0]; ++i)
+          f(i, j, k, localIndex(i, j, k));
   }
 
   // A new global Vec on the DM with the given name (the HDF5 dataset / XDMF attribute name). Collective.

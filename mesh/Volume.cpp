@@ -19,12 +19,9 @@ Volume volumeFromFunction(MPI_Comm comm, const VoxelGrid& geometry, const LabelF
   Volume v;
   v.grid = std::make_unique<StructuredGrid>(comm, geometry);
   v.source = "function";
-  const Box3& b = v.grid->owned();
-  v.labels.assign(static_cast<size_t>(b.voxels()), 0);
-  for (int64_t k = b.lo[2]; k < b.lo[2] + b.size[2]; ++k)
-    for (int64_t j = b.lo[1]; j < b.lo[1] + b.size[1]; ++j)
-      for (int64_t i = b.lo[0]; i < b.lo[0] + b.size[0]; ++i)
-        v.labels[static_cast<size_t>(v.grid->localIndex(i, j, k))] = f(i, j, k);
+  v.labels.assign(static_cast<size_t>(v.grid->owned().voxels()), 0);
+  v.grid->forEachOwned(
+      [&](int64_t i, int64_t j, int64_t k, int64_t li) { v.labels[static_cast<size_t>(li)] = f(i, j, k); });
   return v;
 }
 

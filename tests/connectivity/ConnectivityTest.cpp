@@ -33,12 +33,8 @@ Case makeCase(std::array<int64_t, 3> n, const Shape& f) {
   g.n = n;
   Case c;
   c.grid = std::make_unique<StructuredGrid>(PETSC_COMM_WORLD, g);
-  const Box3& b = c.grid->owned();
-  c.mask.assign(static_cast<size_t>(b.voxels()), 0);
-  for (int64_t k = b.lo[2]; k < b.lo[2] + b.size[2]; ++k)
-    for (int64_t j = b.lo[1]; j < b.lo[1] + b.size[1]; ++j)
-      for (int64_t i = b.lo[0]; i < b.lo[0] + b.size[0]; ++i)
-        c.mask[c.grid->localIndex(i, j, k)] = f(i, j, k) ? 1 : 0;
+  c.mask.assign(static_cast<size_t>(c.grid->owned().voxels()), 0);
+  c.grid->forEachOwned([&](int64_t i, int64_t j, int64_t k, int64_t li) { c.mask[li] = f(i, j, k) ? 1 : 0; });
   return c;
 }
 
@@ -117,10 +113,9 @@ void checkAgainstReference(std::array<int64_t, 3> n, const Shape& f, std::array<
   const Box3& b = c.grid->owned();
   ASSERT_EQ(static_cast<int64_t>(r.clusterOf.size()), b.voxels());
   int64_t wrong = 0;
-  for (int64_t k = b.lo[2]; k < b.lo[2] + b.size[2]; ++k)
-    for (int64_t j = b.lo[1]; j < b.lo[1] + b.size[1]; ++j)
-      for (int64_t i = b.lo[0]; i < b.lo[0] + b.size[0]; ++i)
-        if (r.clusterOf[c.grid->localIndex(i, j, k)] != ref.label[c.grid->naturalIndex(i, j, k)]) ++wrong;
+  c.grid->forEachOwned([&](int64_t i, int64_t j, int64_t k, int64_t li) {
+    if (r.clusterOf[li] != ref.label[c.grid->naturalIndex(i, j, k)]) ++wrong;
+  });
   EXPECT_EQ(wrong, 0) << "voxels whose label differs from the serial BFS";
 }
 

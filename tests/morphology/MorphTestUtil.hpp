@@ -36,22 +36,15 @@ inline Volume makeVolume(MPI_Comm comm, std::array<int64_t, 3> n, const LabelFn&
 // Owned mask (grid.localIndex order) of a global predicate.
 inline std::vector<uint8_t> ownedMask(const StructuredGrid& grid,
                                       const std::function<bool(int64_t, int64_t, int64_t)>& f) {
-  const Box3& b = grid.owned();
-  std::vector<uint8_t> m(static_cast<size_t>(b.voxels()));
-  for (int64_t k = b.lo[2]; k < b.lo[2] + b.size[2]; ++k)
-    for (int64_t j = b.lo[1]; j < b.lo[1] + b.size[1]; ++j)
-      for (int64_t i = b.lo[0]; i < b.lo[0] + b.size[0]; ++i)
-        m[grid.localIndex(i, j, k)] = f(i, j, k) ? 1 : 0;
+  std::vector<uint8_t> m(static_cast<size_t>(grid.owned().voxels()));
+  grid.forEachOwned([&](int64_t i, int64_t j, int64_t k, int64_t li) { m[li] = f(i, j, k) ? 1 : 0; });
   return m;
 }
 
 // Call f(i, j, k, localIndex) for every owned voxel.
 template <typename F>
 void forOwned(const StructuredGrid& grid, F&& f) {
-  const Box3& b = grid.owned();
-  for (int64_t k = b.lo[2]; k < b.lo[2] + b.size[2]; ++k)
-    for (int64_t j = b.lo[1]; j < b.lo[1] + b.size[1]; ++j)
-      for (int64_t i = b.lo[0]; i < b.lo[0] + b.size[0]; ++i) f(i, j, k, grid.localIndex(i, j, k));
+  grid.forEachOwned(std::forward<F>(f));
 }
 
 // pore (0), LPS electrolyte (1), NMC active (2).
