@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "postprocess/BoxExchange.hpp"
+#include "mesh/BoxExchange.hpp"
 
 namespace ssb {
 

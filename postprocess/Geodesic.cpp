@@ -6,7 +6,7 @@
 #include <limits>
 #include <queue>
 
-#include "postprocess/BoxExchange.hpp"
+#include "mesh/BoxExchange.hpp"
 
 namespace ssb {
 

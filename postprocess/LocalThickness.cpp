@@ -6,7 +6,7 @@
 #include <limits>
 #include <unordered_map>
 
-#include "postprocess/BoxExchange.hpp"
+#include "mesh/BoxExchange.hpp"
 #include "postprocess/DistanceTransform.hpp"
 
 namespace ssb {

@@ -16,7 +16,7 @@
 #include <sstream>
 
 #include "mesh/Connectivity.hpp"
-#include "postprocess/BoxExchange.hpp"
+#include "mesh/BoxExchange.hpp"
 #include "postprocess/Geodesic.hpp"
 #include "postprocess/LocalThickness.hpp"
 #include "postprocess/Plot.hpp"

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <numeric>
 
-#include "postprocess/BoxExchange.hpp"
+#include "mesh/BoxExchange.hpp"
 #include "solver/core/Error.hpp"
 
 namespace ssb {

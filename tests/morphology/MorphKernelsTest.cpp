@@ -9,7 +9,7 @@
 #include <memory>
 #include <queue>
 
-#include "postprocess/BoxExchange.hpp"
+#include "mesh/BoxExchange.hpp"
 #include "postprocess/DistanceTransform.hpp"
 #include "postprocess/Geodesic.hpp"
 #include "postprocess/LocalThickness.hpp"

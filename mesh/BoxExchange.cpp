@@ -1,4 +1,4 @@
-#include "postprocess/BoxExchange.hpp"
+#include "mesh/BoxExchange.hpp"
 
 #include <algorithm>
 #include <climits>
