@@ -96,6 +96,7 @@ struct LithiationSetup {
   double stateOfCharge(double x) const { return (initialX - x) / (initialX - xUpperCutoff); }
   // The cell model once the domain cross-section A_cell [m^2] is known: R_sep = L_sep / (kappa_sep A_cell).
   echem::CellModel cellModel(double cellArea) const;
+  // The interface kernel of this setup; it refers to active.material, so it is valid while this setup lives.
   echem::InterfaceKinetics kinetics() const {
     return echem::InterfaceKinetics(active.material, electrolyte.conductivity, temperature);
   }

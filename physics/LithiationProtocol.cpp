@@ -323,6 +323,15 @@ EndReason ProtocolMachine::endReached(double t, double voltage, double current) 
   return EndReason::None;
 }
 
+void ProtocolMachine::restore(const Snapshot& s) {
+  if (s.index > m_protocol.steps.size() || s.history.size() != s.index)
+    throwRun("protocol checkpoint: step {} with {} finished steps does not fit a protocol of {} steps",
+             s.index, s.history.size(), m_protocol.steps.size());
+  m_index = s.index;
+  m_tStart = s.tStart;
+  m_history = s.history;
+}
+
 void ProtocolMachine::advance(double t, double voltage, double current, double charge, double throughput,
                               EndReason reason) {
   const ProtocolStep& s = step();

@@ -123,6 +123,16 @@ class ProtocolMachine {
   const std::vector<StepRecord>& history() const { return m_history; }
   const Protocol& protocol() const { return m_protocol; }
 
+  // Everything that changes while the machine runs, for checkpoints: a machine built from the same
+  // protocol and currents and given a snapshot continues exactly where the saved one was.
+  struct Snapshot {
+    size_t index = 0;
+    double tStart = 0.0;
+    std::vector<StepRecord> history;
+  };
+  Snapshot snapshot() const { return {m_index, m_tStart, m_history}; }
+  void restore(const Snapshot& s);  // RunError if the snapshot does not fit this protocol
+
  private:
   Protocol m_protocol;
   std::vector<double> m_current;  // applied current per step [A] (cc), 0 otherwise

@@ -154,6 +154,10 @@ TEST(Ocv, BuiltinsMatchTheFitsEvaluatedIndependently) {
   }
   EXPECT_LT(eMax, 2e-6);
   EXPECT_LT(dMax, 2e-3);
+  double eChen = 0.0;
+  for (double x = 0.2; x <= 1.0; x += 1.37e-5)
+    eChen = std::max(eChen, std::fabs(ch.value(x) - chen2020Nmc811Ocv(x)));
+  EXPECT_LT(eChen, 2e-6);
   // The charge end of the thesis window: U = 4.3 V at x = 0.02811372 (Python bisection on the fit).
   EXPECT_NEAR(*mo.xAtVoltage(4.3), 0.02811372, 1e-7);
   EXPECT_NEAR(*ch.xAtVoltage(4.3), 0.26133977, 1e-7);

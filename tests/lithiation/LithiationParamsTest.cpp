@@ -187,6 +187,16 @@ TEST(LithiationInputs, ProtocolExpansionAndStateMachine) {
   EXPECT_EQ(m.endReached(1100.0, 3.4, -1e-3), EndReason::VoltageLimit);
   m.advance(1100.0, 3.4, -1e-3, -0.1, 0.1, EndReason::VoltageLimit);
   EXPECT_DOUBLE_EQ(m.thresholdCurrent(), 0.5e-3);  // 0.5 of the discharge current magnitude
+  // A checkpoint taken here and restored into a fresh machine continues identically.
+  ProtocolMachine copy(p, 2e-3, 1e-4);
+  copy.restore(m.snapshot());
+  EXPECT_EQ(copy.stepIndex(), 4u);
+  EXPECT_DOUBLE_EQ(copy.stepStartTime(), 1100.0);
+  EXPECT_DOUBLE_EQ(copy.thresholdCurrent(), m.thresholdCurrent());
+  EXPECT_EQ(copy.history().size(), 4u);
+  ProtocolMachine::Snapshot bad = m.snapshot();
+  bad.history.pop_back();
+  EXPECT_THROW(copy.restore(bad), RunError);
   for (int k = 4; k < 10; ++k) m.advance(1200.0 + k, 3.9, 0.0, 0.0, 0.0, EndReason::Duration);
   EXPECT_TRUE(m.finished());
   EXPECT_EQ(m.history().size(), 10u);
