@@ -292,8 +292,10 @@ TEST(LithiationReference, UniformReactionLimit) {
 
 TEST(LithiationReference, LayeredCcCvSelfConvergence) {
   // The verification cases of issue 7: layered cell, cc charge to 4.3 V then cv until I < I_cc / 5, at
-  // C/20, 1C and 5C. Three resolutions (mesh x2, tolerance /10 each); the change from the middle to the
-  // finest run bounds the error of the middle one, which must be far below the 0.5 % of the 3-D check.
+  // C/20, 1C and 5C. Three resolutions (mesh x2, tolerance /10 each, the finest being the default). The
+  // changes shrink by ~4 per refinement (second order, asserted for the time to cut-off), so the error of
+  // the finest run is about a third of the last change (Richardson); it must be far below the 0.5 % of the
+  // 3-D check.
   for (double rate : {0.05, 1.0, 5.0}) {
     const LithiationSetup s = setupFrom(cellYaml(rate));
     struct Out {
@@ -335,12 +337,11 @@ TEST(LithiationReference, LayeredCcCvSelfConvergence) {
         "t_cut %.1e, t_end %.1e, capacity %.1e, I(mid cv) %.1e (100->200: %.1e %.1e); %ld steps, %.2f s\n",
         rate, out[2].tCut, out[2].tEnd, out[2].cap, eCut, eEnd, eCap, eI, rel(out[0].tCut, out[1].tCut),
         rel(out[0].tEnd, out[1].tEnd), steps, wall);
-    EXPECT_LT(eCut, 1e-4);
-    EXPECT_LT(eEnd, 1e-4);
-    EXPECT_LT(eCap, 1e-4);
+    EXPECT_LT(eCut / 3, 5e-5);
+    EXPECT_LT(eEnd / 3, 5e-5);
+    EXPECT_LT(eCap / 3, 5e-5);
     EXPECT_LT(eI, 1e-4);
-    // converging: the finer pair agrees better than the coarser pair
-    EXPECT_LT(eCut, rel(out[0].tCut, out[1].tCut) + 1e-9);
+    EXPECT_GT(rel(out[0].tCut, out[1].tCut) / eCut, 2.8);  // observed order > 1.5
   }
 }
 
