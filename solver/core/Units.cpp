@@ -30,6 +30,7 @@ const std::map<std::string, Quantity>& baseUnits() {
     add("Pa", 1, {-1, 1, -2, 0, 0, 0});
     add("N", 1, {1, 1, -2, 0, 0, 0});
     add("J", 1, {2, 1, -2, 0, 0, 0});
+    add("eV", 1.602176634e-19, {2, 1, -2, 0, 0, 0});  // exact (SI 2019); activation energies
     add("W", 1, {2, 1, -3, 0, 0, 0});
     add("L", 1e-3, {3, 0, 0, 0, 0, 0});
     add("Ah", 3600, {0, 0, 1, 1, 0, 0});
