@@ -86,6 +86,17 @@ KSP TimeIntegrator::ksp() const {
   return k;
 }
 
+double TimeIntegrator::nextStep() const {
+  PetscReal dt = 0;
+  SSB_PETSC(TSGetTimeStep(m_ts, &dt));
+  return static_cast<double>(dt);
+}
+
+void TimeIntegrator::setNextStep(double dt) {
+  if (!(dt > 0)) throwRun("{}: a time step must be > 0 (got {})", m_settings.who, dt);
+  SSB_PETSC(TSSetTimeStep(m_ts, dt));
+}
+
 void TimeIntegrator::addEvent(Event e) {
   if (!e.value) throwRun("{}: event '{}' has no value function", m_settings.who, e.name);
   m_events.push_back(std::move(e));

@@ -120,6 +120,11 @@ class TimeIntegrator {
   KSP ksp() const;
   // Totals over every solve() so far.
   long totalSteps() const { return m_totalSteps; }
+  // The step size the next solve() starts with [s] (the last one the controller chose). A checkpoint
+  // stores it and a restarted run sets it back, so that the restarted integration takes the same steps;
+  // the BDF history itself restarts (first step backward Euler), as after every event.
+  double nextStep() const;
+  void setNextStep(double dt);
 
   // For physics tests: compare the IJacobian at (t, u, udot, shift) with central differences of
   // v -> F(t, v, udot + shift (v - u)), whose Jacobian at v = u it must be. Collective.

@@ -314,7 +314,12 @@ TEST(TimeIntegrator, MaxTimeEndsWithoutEvent) {
   double xbar = 0, I = 0;
   c.reduce(c.u, &xbar, &I);
   EXPECT_NEAR(xbar, Cell::x0 - Cell::Iapp * 2.0 / c.Qtot, 1e-9);
-  // Continue from there: the events still work.
+  // Continue from there (as a restart from a checkpoint would: state, time and step size): the events
+  // still work.
+  const double dt = ti->nextStep();
+  EXPECT_GT(dt, 1e-3);  // grown from the initial step
+  ti->setNextStep(dt);
+  EXPECT_EQ(ti->nextStep(), dt);
   TimeIntegrationResult rest = ti->solve(c.u, 2.0, 100.0);
   ASSERT_EQ(rest.events.size(), 2u);
   EXPECT_NEAR(rest.events[0].time, c.tStar(), 1e-8);
