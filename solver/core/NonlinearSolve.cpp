@@ -177,9 +177,12 @@ JacobianCheck checkJacobian(Mat J, Vec x, const std::function<void(Vec x, Vec f)
   MPI_Allreduce(&maxAbs, &out.maxAbsoluteDifference, 1, MPI_DOUBLE, MPI_MAX, comm);
   out.maxRelativeDifference = std::max(best.value, 0.0);
   double info[4] = {0, 0, 0, 0};
-  if (rank == best.rank && mine.value >= 0)
-    info[0] = static_cast<double>(lo + static_cast<PetscInt>(bestLocal)), info[1] = rowCol[bestLocal],
-    info[2] = rowJ[bestLocal], info[3] = rowD[bestLocal];
+  if (rank == best.rank && mine.value >= 0) {
+    info[0] = static_cast<double>(lo + static_cast<PetscInt>(bestLocal));
+    info[1] = static_cast<double>(rowCol[bestLocal]);
+    info[2] = rowJ[bestLocal];
+    info[3] = rowD[bestLocal];
+  }
   MPI_Bcast(info, 4, MPI_DOUBLE, best.rank, comm);
   if (best.value >= 0) {
     out.row = static_cast<PetscInt>(info[0]);

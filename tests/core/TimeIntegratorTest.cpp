@@ -172,7 +172,7 @@ struct Cell {
     reduce(x, &xbar, &I);
     PetscInt lo = 0, hi = 0;
     SSB_PETSC(VecGetOwnershipRange(x, &lo, &hi));
-    const PetscScalar *a = nullptr, *ad = nullptr;
+    const PetscScalar* ad = nullptr;
     PetscScalar* f = nullptr;
     SSB_PETSC(VecGetArrayRead(xdot, &ad));
     SSB_PETSC(VecGetArray(F, &f));
@@ -181,7 +181,6 @@ struct Cell {
           i < m ? Q[i] * ad[i - lo] + Q[i] / Qtot * I : (cv ? U0 - k * xbar + R * I - Vcut : I - Iapp);
     SSB_PETSC(VecRestoreArray(F, &f));
     SSB_PETSC(VecRestoreArrayRead(xdot, &ad));
-    (void)a;
   }
   void jacobian(double shift, Mat A) const {
     PetscInt lo = 0, hi = 0;
