@@ -310,20 +310,23 @@ class DirectSink final : public MatrixSink {
   std::string m_who;
 };
 
-// Sorts v and returns the number of distinct values, which are then its first entries. Rows are short
-// (7 entries for a 7-point stencil): insertion sort.
-int sortUnique(std::vector<PetscInt>& v) {
-  const size_t n = v.size();
-  if (n > 32) {
-    std::sort(v.begin(), v.end());
-  } else {
-    for (size_t q = 1; q < n; ++q)
-      for (size_t p = q; p > 0 && v[p - 1] > v[p]; --p) std::swap(v[p - 1], v[p]);
+// Distinct values of c[0..n): how many lie in [lo, hi) (d) and outside (o). Rows are short (7 entries for a
+// 7-point stencil): pairwise comparison, no copy; long rows (scalar couplings) are sorted.
+void countDistinct(const PetscInt* c, int n, PetscInt lo, PetscInt hi, std::vector<PetscInt>& scratch,
+                   PetscInt& d, PetscInt& o) {
+  d = o = 0;
+  if (n <= 32) {
+    for (int q = 0; q < n; ++q) {
+      bool seenBefore = false;
+      for (int p = 0; p < q; ++p) seenBefore = seenBefore || c[p] == c[q];
+      if (!seenBefore) ++(c[q] >= lo && c[q] < hi ? d : o);
+    }
+    return;
   }
-  size_t m = n > 0 ? 1 : 0;
-  for (size_t q = 1; q < n; ++q)
-    if (v[q] != v[m - 1]) v[m++] = v[q];
-  return static_cast<int>(m);
+  scratch.assign(c, c + n);
+  std::sort(scratch.begin(), scratch.end());
+  for (size_t q = 0; q < scratch.size(); ++q)
+    if (q == 0 || scratch[q] != scratch[q - 1]) ++(scratch[q] >= lo && scratch[q] < hi ? d : o);
 }
 
 }  // namespace
@@ -345,20 +348,16 @@ MatHandle DofMap::createMatrix(const MatrixFill& fill, const MatrixOptions& opt)
   std::vector<PetscInt> dnnz(static_cast<size_t>(m_nLocal), 0), onnz(static_cast<size_t>(m_nLocal), 0);
   int64_t nnz = 0;
   {
-    std::vector<PetscInt> tmp;
+    std::vector<PetscInt> scratch;
     size_t pos = 0;
     for (size_t r = 0; r < buf.rows.size(); ++r) {
       const int n = buf.count[r];
-      tmp.assign(buf.cols.begin() + static_cast<std::ptrdiff_t>(pos),
-                 buf.cols.begin() + static_cast<std::ptrdiff_t>(pos) + n);
+      PetscInt d = 0, o = 0;
+      countDistinct(buf.cols.data() + pos, n, lo, hi, scratch, d, o);
       pos += static_cast<size_t>(n);
-      const int m = sortUnique(tmp);
-      PetscInt d = 0;
-      for (int q = 0; q < m; ++q)
-        d += (tmp[static_cast<size_t>(q)] >= lo && tmp[static_cast<size_t>(q)] < hi) ? 1 : 0;
       dnnz[static_cast<size_t>(buf.rows[r])] = d;
-      onnz[static_cast<size_t>(buf.rows[r])] = m - d;
-      nnz += m;
+      onnz[static_cast<size_t>(buf.rows[r])] = o;
+      nnz += d + o;
     }
   }
   // Scalar rows: every rank's pieces go to the last rank, which counts their distinct columns.

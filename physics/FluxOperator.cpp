@@ -280,8 +280,7 @@ double FluxOperator::dissipation(Vec u) const {
   const GhostedValues U = m_dofs->ghostValues(u);
   double local = 0.0;
   m_faces->forEachFace(FaceVisit::Once, PhaseSet{kActive}, [&](const Face& f) {
-    const double ka = m_k[f.ga];
-    if (!(ka > 0.0)) return;  // an inactive low voxel: the face conducts nothing
+    const double ka = m_k[f.ga];  // > 0: both voxels of a visited face are active
     const double ua = valueAt(U, f.ga, f.pinnedA);
     if (f.kind == FaceKind::Dirichlet) {
       const double d = ua - m_bc.value[static_cast<size_t>(f.domainFace)];

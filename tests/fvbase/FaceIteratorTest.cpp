@@ -108,23 +108,32 @@ TEST(FaceIterator, OnceModeVisitsEveryFaceExactlyOnceWithItsKind) {
   }
 }
 
-TEST(FaceIterator, OnceModeVisitsAFaceIfEitherSideIsInThePhaseSet) {
+TEST(FaceIterator, OnceModeVisitsAFaceIfBothSidesAreInThePhaseSet) {
   const Case c = cases()[1];
   auto grid = makeGrid(c.n);
   const auto ph = test::randomPhases(c.n, 3, 5);
   FaceSpace space(*grid, test::ownedOf<uint8_t>(*grid, ph));
   FaceIterator it(space, c.bc);
   int64_t visited = 0;
-  it.forEachFace(FaceVisit::Once, PhaseSet{2}, [&](const Face&) { ++visited; });
+  int64_t interface12 = 0;
+  it.forEachFace(FaceVisit::Once, PhaseSet{1, 2}, [&](const Face& f) {
+    ++visited;
+    interface12 += f.between(1, 2) ? 1 : 0;
+  });
   MPI_Allreduce(MPI_IN_PLACE, &visited, 1, MPI_INT64_T, MPI_SUM, PETSC_COMM_WORLD);
-  int64_t expected = 0;
+  MPI_Allreduce(MPI_IN_PLACE, &interface12, 1, MPI_INT64_T, MPI_SUM, PETSC_COMM_WORLD);
+  int64_t expected = 0, expected12 = 0;
   for (const RefFace& f : allFaces(c.n, c.periodic)) {
-    const bool low = f.hasLow && ph(f.low[0], f.low[1], f.low[2]) == 2;
-    const bool high = f.hasHigh && ph(f.high[0], f.high[1], f.high[2]) == 2;
-    expected += low || high ? 1 : 0;
+    auto in = [&](const std::array<int64_t, 3>& v) { return ph(v[0], v[1], v[2]) != 0; };
+    expected += (!f.hasLow || in(f.low)) && (!f.hasHigh || in(f.high)) ? 1 : 0;
+    if (f.hasLow && f.hasHigh) {
+      const int p = ph(f.low[0], f.low[1], f.low[2]), q = ph(f.high[0], f.high[1], f.high[2]);
+      expected12 += (p == 1 && q == 2) || (p == 2 && q == 1) ? 1 : 0;
+    }
   }
   EXPECT_EQ(visited, expected);
-  EXPECT_GT(expected, 0);
+  EXPECT_EQ(interface12, expected12);
+  EXPECT_GT(expected12, 0);
 }
 
 TEST(FaceIterator, PerCellModeGivesSixFacesPerSelectedVoxelSeenFromIt) {
