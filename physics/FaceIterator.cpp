@@ -86,7 +86,8 @@ FaceSpace::FaceSpace(const StructuredGrid& grid, const std::vector<uint8_t>& own
   rethrowCollective(grid.comm(), err);
   const std::vector<double> ghosted = exchangeGhosts(grid, owned);
   m_phase.resize(ghosted.size());
-  for (size_t q = 0; q < ghosted.size(); ++q) m_phase[q] = static_cast<uint8_t>(std::lround(ghosted[q]));
+  for (size_t q = 0; q < ghosted.size(); ++q)
+    m_phase[q] = static_cast<uint8_t>(ghosted[q]);  // exact integers
 }
 
 FaceIterator::FaceIterator(const FaceSpace& space, const FluxBoundary& bc, const FaceWeights* weights)
