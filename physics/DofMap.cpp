@@ -346,8 +346,8 @@ MatHandle DofMap::createMatrix(const MatrixFill& fill, const MatrixOptions& opt)
 
   // Every voxel row emitted in row order and no scalar unknowns (every single-field operator): the buffer
   // is already CSR. Sort and merge each row in place and let PETSc preallocate from it, which also inserts
-  // the values without a MatSetValues call per row (measured: ~20 % of the assembly). The choice must be
-  // the same on every rank (different collective calls otherwise).
+  // the values without a MatSetValues call per row (measured: 6 % fewer instructions for the matrix). The
+  // choice must be the same on every rank (different collective calls otherwise).
   int ordered = m_scalars == 0 && buf.rows.size() == static_cast<size_t>(voxelRows) ? 1 : 0;
   for (size_t r = 0; ordered && r < buf.rows.size(); ++r) ordered = buf.rows[r] == static_cast<PetscInt>(r);
   MPI_Allreduce(MPI_IN_PLACE, &ordered, 1, MPI_INT, MPI_MIN, comm);
