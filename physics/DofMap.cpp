@@ -442,7 +442,8 @@ MatHandle DofMap::createMatrix(const MatrixFill& fill, const MatrixOptions& opt)
         c.erase(std::unique(c.begin(), c.end()), c.end());
         PetscInt d = 0;
         for (PetscInt col : c) d += (col >= lo && col < hi) ? 1 : 0;
-        const size_t row = static_cast<size_t>(m_nLocal - m_scalars + s);
+        const size_t row =
+            static_cast<size_t>(m_nLocal) - static_cast<size_t>(m_scalars) + static_cast<size_t>(s);
         dnnz[row] = d;
         onnz[row] = static_cast<PetscInt>(c.size()) - d;
         nnz += static_cast<int64_t>(c.size());
@@ -459,7 +460,7 @@ MatHandle DofMap::createMatrix(const MatrixFill& fill, const MatrixOptions& opt)
           throwRun("{}: the row of scalar unknown {} received no entry", m_opt.who,
                    row - (m_nGlobal - m_scalars));
         int f = 0;
-        while (f + 1 < m_fields && row >= m_fieldStart[static_cast<size_t>(f + 1)]) ++f;
+        while (f + 1 < m_fields && row >= m_fieldStart[static_cast<size_t>(f) + 1]) ++f;
         throwRun("{}: row {} (field {}) received no entry; every unknown needs its row", m_opt.who, row, f);
       }
   } catch (...) {
