@@ -575,37 +575,47 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
       Json c;
       ConnectivityResult cc = labelClusters(grid, maskOf(p));
       const double total = static_cast<double>(counts[p]);
-      int64_t largest = 0, isolated = 0, isolatedVox = 0;
-      for (const Cluster& cl : cc.clusters) {
+      // Voxel sums over the clusters each rank owns, reduced: every cluster counted once, and no rank
+      // holds the list of all clusters. [0] isolated clusters, [1] their voxels, then per axis the voxels
+      // of clusters touching both faces, then per connected_to entry the voxels touching that face.
+      std::vector<uint8_t> faceSets;
+      for (int a : axes) faceSets.push_back(static_cast<uint8_t>(faceBit(a, false) | faceBit(a, true)));
+      std::vector<int> connectedFaces;
+      for (const auto& [ph, face] : connectedTo)
+        if (ph == p) {
+          connectedFaces.push_back(face);
+          faceSets.push_back(static_cast<uint8_t>(1u << face));
+        }
+      std::vector<int64_t> sums(2 + faceSets.size(), 0);
+      int64_t largest = 0;
+      cc.forEachOwned([&](const Cluster& cl) {
         largest = std::max(largest, cl.voxels);
         if (cl.faces == 0) {
-          ++isolated;
-          isolatedVox += cl.voxels;
+          ++sums[0];
+          sums[1] += cl.voxels;
         }
-      }
+        for (size_t f = 0; f < faceSets.size(); ++f)
+          if ((cl.faces & faceSets[f]) == faceSets[f]) sums[2 + f] += cl.voxels;
+      });
+      MPI_Allreduce(MPI_IN_PLACE, sums.data(), static_cast<int>(sums.size()), MPI_INT64_T, MPI_SUM, comm);
+      MPI_Allreduce(MPI_IN_PLACE, &largest, 1, MPI_INT64_T, MPI_MAX, comm);
+      const int64_t isolated = sums[0], isolatedVox = sums[1];
       c["voxels"] = counts[p];
-      c["clusters"] = static_cast<int64_t>(cc.clusters.size());
+      c["clusters"] = cc.totalClusters;
       c["isolated_clusters"] = isolated;
       c["largest_cluster_fraction"] = total > 0 ? Json(largest / total) : Json(nullptr);
       c["isolated_fraction"] = total > 0 ? Json(isolatedVox / total) : Json(nullptr);
       Json perc, through;
-      for (int a : axes) {
-        const uint8_t both = static_cast<uint8_t>(faceBit(a, false) | faceBit(a, true));
-        int64_t v = 0;
-        for (const Cluster& cl : cc.clusters)
-          if ((cl.faces & both) == both) v += cl.voxels;
-        perc[axisName(a)] = v > 0;
-        through[axisName(a)] = total > 0 ? Json(v / total) : Json(nullptr);
+      for (size_t q = 0; q < axes.size(); ++q) {
+        const int64_t v = sums[2 + q];
+        perc[axisName(axes[q])] = v > 0;
+        through[axisName(axes[q])] = total > 0 ? Json(v / total) : Json(nullptr);
       }
       c["percolates"] = perc;
       c["through_fraction"] = through;
-      for (const auto& [ph, face] : connectedTo) {
-        if (ph != p) continue;
-        const uint8_t bit = static_cast<uint8_t>(1u << face);
-        int64_t v = 0;
-        for (const Cluster& cl : cc.clusters)
-          if (cl.faces & bit) v += cl.voxels;
-        c["connected_to"] = {{"face", kFaces[face]},
+      for (size_t q = 0; q < connectedFaces.size(); ++q) {
+        const int64_t v = sums[2 + axes.size() + q];
+        c["connected_to"] = {{"face", kFaces[connectedFaces[q]]},
                              {"fraction", total > 0 ? Json(v / total) : Json(nullptr)}};
       }
       conn[phases[p].name] = c;
@@ -621,51 +631,55 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
     for (int p : porePhases) {
       std::vector<uint8_t> mask = maskOf(p);
       ConnectivityResult cc = labelClusters(grid, mask);
-      std::vector<Pore> pores = poreSizes(grid, mask, cc);
+      std::vector<Pore> pores = poreSizes(grid, mask, cc);  // every pore on rank 0, none elsewhere
+      const int64_t poreCount = cc.totalClusters;
       cc = ConnectivityResult();
-      std::sort(pores.begin(), pores.end(), [](const Pore& a, const Pore& b) {
-        return a.equivalentDiameter != b.equivalentDiameter ? a.equivalentDiameter < b.equivalentDiameter
-                                                            : a.id < b.id;
-      });
-      Json e;
-      const double totalV = static_cast<double>(counts[p]) * g.voxelVolume();
-      e["count"] = static_cast<int64_t>(pores.size());
-      e["volume_fraction"] = fraction(p);
-      if (!pores.empty()) {
-        double sumD = 0, sumVD = 0, maxF = 0, maxV = 0;
-        for (const Pore& q : pores) {
-          sumD += q.equivalentDiameter;
-          sumVD += q.volume * q.equivalentDiameter;
-          maxF = std::max(maxF, q.feret);
-          maxV = std::max(maxV, q.volume);
-        }
-        // Quantiles of the number- and volume-weighted cumulative distributions of equivalent diameter.
-        auto quantile = [&](double q, bool byVolume) {
-          double acc = 0, tot = byVolume ? totalV : static_cast<double>(pores.size());
-          for (const Pore& x : pores) {
-            acc += byVolume ? x.volume : 1.0;
-            if (acc >= q * tot * (1 - 1e-12)) return x.equivalentDiameter;
-          }
-          return pores.back().equivalentDiameter;
-        };
-        e["mean_equivalent_diameter"] = sumD / static_cast<double>(pores.size());
-        e["volume_weighted_mean_equivalent_diameter"] = sumVD / totalV;
-        e["d10"] = quantile(0.1, false);
-        e["d50"] = quantile(0.5, false);
-        e["d90"] = quantile(0.9, false);
-        e["d50_volume_weighted"] = quantile(0.5, true);
-        e["max_feret"] = maxF;
-        e["largest_pore_share"] = maxV / totalV;
-        int64_t cut = 0;
-        for (const Pore& q : pores) cut += q.faces != 0;
-        e["pores_cut_by_domain"] = cut;
-      }
       auto path = outPath(fmt::format("pores_{}", safeName(phases[p].name)), "csv");
-      e["csv"] = path.filename().string();
-      std::filesystem::path png = plots && !pores.empty()
+      std::filesystem::path png = plots && poreCount > 0
                                       ? outPath(fmt::format("pores_{}", safeName(phases[p].name)), "png")
                                       : std::filesystem::path();
+      // Rank 0 holds the table: it computes the summary and writes the CSV, then every rank gets the summary.
+      std::string summary;
       onRank0(comm, [&] {
+        std::sort(pores.begin(), pores.end(), [](const Pore& a, const Pore& b) {
+          return a.equivalentDiameter != b.equivalentDiameter ? a.equivalentDiameter < b.equivalentDiameter
+                                                              : a.id < b.id;
+        });
+        Json e;
+        const double totalV = static_cast<double>(counts[p]) * g.voxelVolume();
+        e["count"] = static_cast<int64_t>(pores.size());
+        e["volume_fraction"] = fraction(p);
+        if (!pores.empty()) {
+          double sumD = 0, sumVD = 0, maxF = 0, maxV = 0;
+          for (const Pore& q : pores) {
+            sumD += q.equivalentDiameter;
+            sumVD += q.volume * q.equivalentDiameter;
+            maxF = std::max(maxF, q.feret);
+            maxV = std::max(maxV, q.volume);
+          }
+          // Quantiles of the number- and volume-weighted cumulative distributions of equivalent diameter.
+          auto quantile = [&](double q, bool byVolume) {
+            double acc = 0, tot = byVolume ? totalV : static_cast<double>(pores.size());
+            for (const Pore& x : pores) {
+              acc += byVolume ? x.volume : 1.0;
+              if (acc >= q * tot * (1 - 1e-12)) return x.equivalentDiameter;
+            }
+            return pores.back().equivalentDiameter;
+          };
+          e["mean_equivalent_diameter"] = sumD / static_cast<double>(pores.size());
+          e["volume_weighted_mean_equivalent_diameter"] = sumVD / totalV;
+          e["d10"] = quantile(0.1, false);
+          e["d50"] = quantile(0.5, false);
+          e["d90"] = quantile(0.9, false);
+          e["d50_volume_weighted"] = quantile(0.5, true);
+          e["max_feret"] = maxF;
+          e["largest_pore_share"] = maxV / totalV;
+          int64_t cut = 0;
+          for (const Pore& q : pores) cut += q.faces != 0;
+          e["pores_cut_by_domain"] = cut;
+        }
+        e["csv"] = path.filename().string();
+        summary = e.dump();
         std::ostringstream os;
         os << "id,voxels,volume_m3,equivalent_diameter_m,feret_m,touches_domain_face,cumulative_number,"
               "cumulative_volume\n";
@@ -692,6 +706,7 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
         writeFileAtomic(path, os.str());
         if (!png.empty()) writeChartPng(png, ch);
       });
+      const Json e = Json::parse(broadcastString(comm, summary));
       out[phases[p].name] = e;
     }
     if (porePhases.empty())
@@ -725,7 +740,8 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
       int64_t tot[2];
       MPI_Allreduce(local, tot, 2, MPI_INT64_T, MPI_SUM, comm);
       int64_t holes = 0;
-      for (const Cluster& cl : cc.clusters) holes += cl.faces == 0;
+      cc.forEachOwned([&](const Cluster& cl) { holes += cl.faces == 0; });
+      MPI_Allreduce(MPI_IN_PLACE, &holes, 1, MPI_INT64_T, MPI_SUM, comm);
       Json e;
       e["enclosed_regions"] = holes;
       e["inner_pore_voxels"] = tot[0];

@@ -23,8 +23,8 @@ const std::map<std::string, Quantity>& baseUnits() {
     add("A", 1, {0, 0, 0, 1, 0, 0});
     add("K", 1, {0, 0, 0, 0, 1, 0});
     add("mol", 1, {0, 0, 0, 0, 0, 1});
-    add("S", 1, {-2, -1, 3, 2, 0, 0});   // A^2 s^3 / (kg m^2)
-    add("V", 1, {2, 1, -3, -1, 0, 0});   // kg m^2 / (A s^3)
+    add("S", 1, {-2, -1, 3, 2, 0, 0});  // A^2 s^3 / (kg m^2)
+    add("V", 1, {2, 1, -3, -1, 0, 0});  // kg m^2 / (A s^3)
     add("Ohm", 1, {2, 1, -3, -2, 0, 0});
     add("C", 1, {0, 0, 1, 1, 0, 0});
     add("Pa", 1, {-1, 1, -2, 0, 0, 0});
@@ -41,9 +41,9 @@ const std::map<std::string, Quantity>& baseUnits() {
 }
 
 const std::map<std::string, double>& prefixes() {
-  static const std::map<std::string, double> p = {{"T", 1e12}, {"G", 1e9}, {"M", 1e6}, {"k", 1e3},
-                                                  {"c", 1e-2}, {"m", 1e-3}, {"u", 1e-6}, {"\xC2\xB5", 1e-6},
-                                                  {"\xCE\xBC", 1e-6}, {"n", 1e-9}, {"p", 1e-12}};
+  static const std::map<std::string, double> p = {
+      {"T", 1e12}, {"G", 1e9},         {"M", 1e6},         {"k", 1e3},  {"c", 1e-2}, {"m", 1e-3},
+      {"u", 1e-6}, {"\xC2\xB5", 1e-6}, {"\xCE\xBC", 1e-6}, {"n", 1e-9}, {"p", 1e-12}};
   return p;
 }
 
@@ -75,7 +75,11 @@ std::string dimensionString(const Dimension& d) {
     if (d.e[i] == 0) continue;
     if (!out.empty()) out += " ";
     out += names[i];
-    if (d.e[i] != 1) out += "^" + std::to_string(d.e[i]);
+    // Appended piecewise: `"^" + std::to_string(...)` trips GCC 12's false-positive -Wrestrict.
+    if (d.e[i] != 1) {
+      out += '^';
+      out += std::to_string(d.e[i]);
+    }
   }
   return out.empty() ? "dimensionless" : out;
 }
@@ -98,7 +102,8 @@ Quantity parseUnit(const std::string& unitIn, const std::string& context) {
       char* end = nullptr;
       std::string ps = tok.substr(hat + 1);
       power = static_cast<int>(std::strtol(ps.c_str(), &end, 10));
-      if (ps.empty() || *end != '\0') throwInput("{}: unknown unit '{}' (bad exponent in '{}')", context, unitIn, tok);
+      if (ps.empty() || *end != '\0')
+        throwInput("{}: unknown unit '{}' (bad exponent in '{}')", context, unitIn, tok);
       tok = tok.substr(0, hat);
     } else if (!tok.empty() && std::isdigit(static_cast<unsigned char>(tok.back())) && tok != "1") {
       // "m2" as in "cm2": trailing digit power
@@ -111,9 +116,10 @@ Quantity parseUnit(const std::string& unitIn, const std::string& context) {
     }
     Quantity q;
     if (tok.empty() || !lookupAtom(tok, q))
-      throwInput("{}: unknown unit '{}' (did not recognise '{}'); use SI symbols such as m, um, nm, S/m, mS/cm, "
-                 "m^2/s, A/m^2, V, s, h, Pa, GPa",
-                 context, unitIn, tok);
+      throwInput(
+          "{}: unknown unit '{}' (did not recognise '{}'); use SI symbols such as m, um, nm, S/m, mS/cm, "
+          "m^2/s, A/m^2, V, s, h, Pa, GPa",
+          context, unitIn, tok);
     total.value *= std::pow(q.value, sign * power);
     for (int d = 0; d < 6; ++d) total.dim.e[d] += sign * power * q.dim.e[d];
     if (j < unit.size() && unit[j] == '/') sign = -1;
@@ -126,8 +132,9 @@ double parseQuantity(const std::string& text, const std::string& expectedUnit, c
   const char* s = text.c_str();
   char* end = nullptr;
   double v = std::strtod(s, &end);
-  if (end == s) throwInput("{}: expected a number{}, got '{}'", context,
-                           expectedUnit.empty() ? "" : " with unit " + expectedUnit, text);
+  if (end == s)
+    throwInput("{}: expected a number{}, got '{}'", context,
+               expectedUnit.empty() ? "" : " with unit " + expectedUnit, text);
   std::string rest(end);
   if (rest.find_first_not_of(" \t") == std::string::npos) {  // a bare number is SI
     if (!std::isfinite(v)) throwInput("{}: value '{}' is not a finite number", context, text);
@@ -137,7 +144,8 @@ double parseQuantity(const std::string& text, const std::string& expectedUnit, c
   Quantity want = parseUnit(expectedUnit, context);
   if (!(q.dim == want.dim)) {
     throwInput("{}: unit of '{}' is {} but this key expects {} (e.g. '{}')", context, text,
-               dimensionString(q.dim), dimensionString(want.dim), expectedUnit.empty() ? "0.5" : "1 " + expectedUnit);
+               dimensionString(q.dim), dimensionString(want.dim),
+               expectedUnit.empty() ? "0.5" : "1 " + expectedUnit);
   }
   double si = v * q.value / want.value;
   if (!std::isfinite(si)) throwInput("{}: value '{}' is not a finite number", context, text);
