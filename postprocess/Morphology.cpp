@@ -15,8 +15,8 @@
 #include <set>
 #include <sstream>
 
-#include "mesh/Connectivity.hpp"
 #include "mesh/BoxExchange.hpp"
+#include "mesh/Connectivity.hpp"
 #include "postprocess/Geodesic.hpp"
 #include "postprocess/LocalThickness.hpp"
 #include "postprocess/Plot.hpp"
@@ -127,16 +127,16 @@ bool isRank0(MPI_Comm comm) {
 }
 
 // Phase indices (0..P-1) of a list of names from the study, or the phases selected by `fallback`.
-std::vector<int> phaseList(const StudyContext& ctx, const std::vector<std::string>& names,
+std::vector<int> phaseList(const PhaseMap& phaseMap, const std::vector<std::string>& names,
                            const std::string& path, const std::function<bool(const Phase&)>& fallback) {
   std::vector<int> out;
   if (names.empty()) {
-    for (int i = 0; i < ctx.phases.size(); ++i)
-      if (fallback(ctx.phases.phases()[i])) out.push_back(i);
+    for (int i = 0; i < phaseMap.size(); ++i)
+      if (fallback(phaseMap.phases()[i])) out.push_back(i);
     return out;
   }
   for (size_t k = 0; k < names.size(); ++k) {
-    int i = ctx.phases.index(names[k], fmt::format("{}[{}]", path, k));
+    int i = phaseMap.index(names[k], fmt::format("{}[{}]", path, k));
     if (std::find(out.begin(), out.end(), i) != out.end())
       throwInput("{}[{}]: phase '{}' is listed twice", path, k, names[k]);
     out.push_back(i);
@@ -248,63 +248,102 @@ const Schema& morphologySchema() {
   return s;
 }
 
+namespace {
+
+// The study's options, every one validated against the case's phases: the same function serves the
+// driver's check before the volume is loaded (checkMorphologyInputs) and the run.
+struct Options {
+  std::set<std::string> on;
+  std::vector<int> axes;
+  std::vector<std::pair<int, int>> connectedTo;  // phase, face index
+  int surfaceDirs = 49;
+  std::vector<int> coveragePhases, innerPhases, geoPhases, geoAxes, ltPhases, porePhases;
+  bool geoFromPlus = false, ltClosed = false, plots = true, writeFields = true;
+  int geoNeighbours = 6, bins = 40;
+  double revTol = 0.05;
+  bool want(const char* m) const { return on.count(m) > 0; }
+};
+
+Options parseOptions(const PhaseMap& phaseMap, const Params& study) {
+  Options o;
+  const int P = phaseMap.size();
+  if (P < 1) throwInput("{}: the case defines no phases", study.path());
+  if (P > 250) throwInput("{}: {} phases; the morphology study handles at most 250", study.path(), P);
+  {
+    auto m = study.texts("metrics");
+    if (m.empty()) throwInput("{}: the list is empty; name at least one metric", study.keyPath("metrics"));
+    o.on.insert(m.begin(), m.end());
+  }
+  o.axes = parseAxes(study.texts("directions"), study.keyPath("directions"));
+  if (o.axes.empty() && (o.want("connectivity") || o.want("geodesic")))
+    throwInput("{}: the list is empty; give at least one of x, y, z", study.keyPath("directions"));
+  for (const auto& [ph, face] : study.textMap("connected_to")) {
+    std::string path = study.keyPath("connected_to") + "." + ph;
+    int i = phaseMap.index(ph, path);
+    auto it = std::find(kFaces.begin(), kFaces.end(), face);
+    if (it == kFaces.end())
+      throwInput("{}: '{}' is not a face; use one of x-, x+, y-, y+, z-, z+", path, face);
+    o.connectedTo.push_back({i, static_cast<int>(it - kFaces.begin())});
+  }
+  o.surfaceDirs = std::stoi(study.text("surface_directions"));
+  auto roleIs = [](PhaseRole r) { return [r](const Phase& p) { return p.role == r; }; };
+  o.coveragePhases = phaseList(phaseMap, study.texts("coverage_phases"), study.keyPath("coverage_phases"),
+                               roleIs(PhaseRole::Active));
+  o.innerPhases = phaseList(phaseMap, study.texts("inner_porosity_phases"),
+                            study.keyPath("inner_porosity_phases"), roleIs(PhaseRole::Active));
+  const Params geo = study.section("geodesic");
+  o.geoPhases =
+      phaseList(phaseMap, geo.texts("phases"), geo.keyPath("phases"), [](const Phase&) { return true; });
+  o.geoAxes = parseAxes(geo.texts("directions"), geo.keyPath("directions"));
+  if (o.geoAxes.empty()) o.geoAxes = o.axes;
+  o.geoFromPlus = geo.text("inlet") == "plus";
+  o.geoNeighbours = std::stoi(geo.text("neighbourhood"));
+  const Params lt = study.section("local_thickness");
+  o.ltPhases =
+      phaseList(phaseMap, lt.texts("phases"), lt.keyPath("phases"), [](const Phase&) { return true; });
+  o.ltClosed = lt.text("border") == "closed";
+  const Params psd = study.section("pore_size_distribution");
+  o.porePhases = phaseList(phaseMap, psd.texts("phases"), psd.keyPath("phases"), roleIs(PhaseRole::Pore));
+  o.revTol = study.section("rev").real("tolerance");
+  o.bins = static_cast<int>(study.integer("histogram_bins"));
+  o.plots = study.boolean("plots");
+  o.writeFields = study.boolean("write_fields");
+  return o;
+}
+
+}  // namespace
+
+void checkMorphologyInputs(const PhaseMap& phases, const Params& study) { (void)parseOptions(phases, study); }
+
 Json runMorphology(const StudyContext& ctx, const Params& study) {
   const StructuredGrid& grid = *ctx.volume.grid;
   const VoxelGrid& g = grid.geometry();
   const MPI_Comm comm = grid.comm();
   const std::string name = ctx.studyName.empty() ? study.text("name") : ctx.studyName;
   const std::string prefix = safeName(name);
+  // --- options (all validated before any work) ------------------------------------------------------
+  const Options opt = parseOptions(ctx.phases, study);
   const int P = ctx.phases.size();
-  if (P < 1) throwInput("{}: the case defines no phases", study.path());
-  if (P > 250) throwInput("{}: {} phases; the morphology study handles at most 250", study.path(), P);
   const auto& phases = ctx.phases.phases();
   const double N = static_cast<double>(g.voxels());
   const double V = N * g.voxelVolume();
-
-  // --- options (all validated before any work) ------------------------------------------------------
-  std::set<std::string> on;
-  {
-    auto m = study.texts("metrics");
-    if (m.empty()) throwInput("{}: the list is empty; name at least one metric", study.keyPath("metrics"));
-    on.insert(m.begin(), m.end());
-  }
-  auto want = [&](const char* m) { return on.count(m) > 0; };
-  const std::vector<int> axes = parseAxes(study.texts("directions"), study.keyPath("directions"));
-  if (axes.empty() && (want("connectivity") || want("geodesic")))
-    throwInput("{}: the list is empty; give at least one of x, y, z", study.keyPath("directions"));
-  std::vector<std::pair<int, int>> connectedTo;  // phase, face index
-  for (const auto& [ph, face] : study.textMap("connected_to")) {
-    std::string path = study.keyPath("connected_to") + "." + ph;
-    int i = ctx.phases.index(ph, path);
-    auto it = std::find(kFaces.begin(), kFaces.end(), face);
-    if (it == kFaces.end())
-      throwInput("{}: '{}' is not a face; use one of x-, x+, y-, y+, z-, z+", path, face);
-    connectedTo.push_back({i, static_cast<int>(it - kFaces.begin())});
-  }
-  const int surfaceDirs = std::stoi(study.text("surface_directions"));
-  auto roleIs = [](PhaseRole r) { return [r](const Phase& p) { return p.role == r; }; };
-  const auto coveragePhases = phaseList(ctx, study.texts("coverage_phases"), study.keyPath("coverage_phases"),
-                                        roleIs(PhaseRole::Active));
-  const auto innerPhases = phaseList(ctx, study.texts("inner_porosity_phases"),
-                                     study.keyPath("inner_porosity_phases"), roleIs(PhaseRole::Active));
-  const Params geo = study.section("geodesic");
-  const auto geoPhases =
-      phaseList(ctx, geo.texts("phases"), geo.keyPath("phases"), [](const Phase&) { return true; });
-  std::vector<int> geoAxes = parseAxes(geo.texts("directions"), geo.keyPath("directions"));
-  if (geoAxes.empty()) geoAxes = axes;
-  const bool geoFromPlus = geo.text("inlet") == "plus";
-  const int geoNeighbours = std::stoi(geo.text("neighbourhood"));
-  const Params lt = study.section("local_thickness");
-  const auto ltPhases =
-      phaseList(ctx, lt.texts("phases"), lt.keyPath("phases"), [](const Phase&) { return true; });
-  const bool ltClosed = lt.text("border") == "closed";
-  const Params psd = study.section("pore_size_distribution");
-  const auto porePhases = phaseList(ctx, psd.texts("phases"), psd.keyPath("phases"), roleIs(PhaseRole::Pore));
-  const Params revP = study.section("rev");
-  const double revTol = revP.real("tolerance");
-  const int bins = static_cast<int>(study.integer("histogram_bins"));
-  const bool plots = study.boolean("plots");
-  FieldWriter* fields = study.boolean("write_fields") ? ctx.fields : nullptr;
+  auto want = [&](const char* m) { return opt.want(m); };
+  const std::vector<int>& axes = opt.axes;
+  const auto& connectedTo = opt.connectedTo;
+  const int surfaceDirs = opt.surfaceDirs;
+  const auto& coveragePhases = opt.coveragePhases;
+  const auto& innerPhases = opt.innerPhases;
+  const auto& geoPhases = opt.geoPhases;
+  const std::vector<int>& geoAxes = opt.geoAxes;
+  const bool geoFromPlus = opt.geoFromPlus;
+  const int geoNeighbours = opt.geoNeighbours;
+  const auto& ltPhases = opt.ltPhases;
+  const bool ltClosed = opt.ltClosed;
+  const auto& porePhases = opt.porePhases;
+  const double revTol = opt.revTol;
+  const int bins = opt.bins;
+  const bool plots = opt.plots;
+  FieldWriter* fields = opt.writeFields ? ctx.fields : nullptr;
 
   Json result;
   Json units;

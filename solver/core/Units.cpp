@@ -1,8 +1,10 @@
 #include "solver/core/Units.hpp"
 
 #include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <map>
 
 #include "solver/core/Error.hpp"
@@ -128,18 +130,38 @@ Quantity parseUnit(const std::string& unitIn, const std::string& context) {
   return total;
 }
 
+namespace {
+
+// Refuse what a double cannot hold as a normal number: overflow (1e400 -> inf), underflow (1e-400 -> 0)
+// and subnormals (4e-320), whose lost precision breaks solvers silently. Zero is fine.
+void checkRepresentable(double v, bool rangeError, const std::string& context, const std::string& text,
+                        const char* where) {
+  if (std::isnan(v)) throwInput("{}: value '{}' is not a number", context, text);
+  if (std::isinf(v) || (rangeError && std::abs(v) > 1.0))
+    throwInput(
+        "{}: value '{}' is too large to represent{} (the largest double is {:.3g}); check the exponent",
+        context, text, where, std::numeric_limits<double>::max());
+  if ((rangeError && std::abs(v) <= 1.0) || (v != 0.0 && std::abs(v) < std::numeric_limits<double>::min()))
+    throwInput(
+        "{}: value '{}' is too small to represent{} (below the smallest normal double, {:.3g}); numbers this "
+        "small lose their precision: use 0 if the quantity should vanish, or a value of at least {:.3g}",
+        context, text, where, std::numeric_limits<double>::min(), std::numeric_limits<double>::min());
+}
+
+}  // namespace
+
 double parseQuantity(const std::string& text, const std::string& expectedUnit, const std::string& context) {
   const char* s = text.c_str();
   char* end = nullptr;
+  errno = 0;
   double v = std::strtod(s, &end);
+  const bool rangeError = errno == ERANGE;
   if (end == s)
     throwInput("{}: expected a number{}, got '{}'", context,
                expectedUnit.empty() ? "" : " with unit " + expectedUnit, text);
+  checkRepresentable(v, rangeError, context, text, "");
   std::string rest(end);
-  if (rest.find_first_not_of(" \t") == std::string::npos) {  // a bare number is SI
-    if (!std::isfinite(v)) throwInput("{}: value '{}' is not a finite number", context, text);
-    return v;
-  }
+  if (rest.find_first_not_of(" \t") == std::string::npos) return v;  // a bare number is SI
   Quantity q = parseUnit(rest, context);
   Quantity want = parseUnit(expectedUnit, context);
   if (!(q.dim == want.dim)) {
@@ -147,9 +169,9 @@ double parseQuantity(const std::string& text, const std::string& expectedUnit, c
                dimensionString(q.dim), dimensionString(want.dim),
                expectedUnit.empty() ? "0.5" : "1 " + expectedUnit);
   }
-  double si = v * q.value / want.value;
-  if (!std::isfinite(si)) throwInput("{}: value '{}' is not a finite number", context, text);
-  return si * want.value;  // SI value
+  const double si = v * q.value;
+  checkRepresentable(si, false, context, text, " in SI units");
+  return si;
 }
 
 }  // namespace ssb

@@ -29,10 +29,9 @@ add_test(NAME cli_info_same_counts_tiff16
                  --shape 20 22 24 --dtype uint8)
 add_test(NAME cli_info_same_counts_slices
          COMMAND bash ${CLI}/compare_info.sh $<TARGET_FILE:ssbvox> ${B}/gen_np2/labels16.tif -- ${B}/gen_np2/slices)
-set_tests_properties(cli_info_same_counts_tiff16 cli_info_same_counts_slices PROPERTIES FIXTURES_REQUIRED variants
-                     ENVIRONMENT "${SSB_TEST_ENV}")
-set_tests_properties(cli_info_same_counts cli_info_same_counts_raw PROPERTIES FIXTURES_REQUIRED gen_np2
-                     ENVIRONMENT "${SSB_TEST_ENV}")
+set_tests_properties(cli_info_same_counts_tiff16 cli_info_same_counts_slices PROPERTIES FIXTURES_REQUIRED variants)
+set_tests_properties(cli_info_same_counts cli_info_same_counts_raw PROPERTIES FIXTURES_REQUIRED gen_np2)
+ssb_isolate_test(cli_info_same_counts cli_info_same_counts_raw cli_info_same_counts_tiff16 cli_info_same_counts_slices)
 
 # The quickstart example (the README's first command) on 1 and 2 ranks.
 ssb_add_cli_test(NAME cli_quickstart_np1 RANKS 1 ARGS run ${CMAKE_SOURCE_DIR}/inputs/quickstart.yaml --set output.dir=qs_np1)
@@ -41,36 +40,36 @@ ssb_add_cli_test(NAME cli_quickstart_np2 RANKS 2 ARGS run ${CMAKE_SOURCE_DIR}/in
 # --- bad inputs: each must exit non-zero (no crash, no hang) with a message naming the problem ---
 file(WRITE ${B}/corrupt.tif "II*\\0 this is not really a TIFF file, just garbage bytes after a valid magic number")
 file(WRITE ${B}/short.raw "0123456789012345678901234567890123456789012345678901234567890123456789")
-ssb_add_cli_test(NAME cli_bad_missing_case EXPECT_ERROR "no_such_case.yaml" ARGS run ${B}/no_such_case.yaml)
-ssb_add_cli_test(NAME cli_bad_missing_volume EXPECT_ERROR "does_not_exist.tif"
+ssb_add_cli_test(NAME cli_bad_missing_case EXPECT_ERROR "no_such_case.yaml" EXIT_CODE 2 ARGS run ${B}/no_such_case.yaml)
+ssb_add_cli_test(NAME cli_bad_missing_volume EXPECT_ERROR "does_not_exist.tif" EXIT_CODE 2
                  ARGS run ${CASES}/file.yaml --set volume.file=${B}/does_not_exist.tif)
-ssb_add_cli_test(NAME cli_bad_missing_volume_np2 RANKS 2 EXPECT_ERROR "does_not_exist.tif"
+ssb_add_cli_test(NAME cli_bad_missing_volume_np2 RANKS 2 EXPECT_ERROR "does_not_exist.tif" EXIT_CODE 2
                  ARGS run ${CASES}/file.yaml --set volume.file=${B}/does_not_exist.tif)
-ssb_add_cli_test(NAME cli_bad_corrupt_tiff EXPECT_ERROR "corrupt.tif"
+ssb_add_cli_test(NAME cli_bad_corrupt_tiff EXPECT_ERROR "corrupt.tif" EXIT_CODE 2
                  ARGS run ${CASES}/file.yaml --set volume.file=${B}/corrupt.tif)
-ssb_add_cli_test(NAME cli_bad_info_corrupt_tiff EXPECT_ERROR "corrupt.tif" ARGS info ${B}/corrupt.tif)
-ssb_add_cli_test(NAME cli_bad_h5_no_dataset EXPECT_ERROR "no_such_dataset"
+ssb_add_cli_test(NAME cli_bad_info_corrupt_tiff EXPECT_ERROR "corrupt.tif" EXIT_CODE 2 ARGS info ${B}/corrupt.tif)
+ssb_add_cli_test(NAME cli_bad_h5_no_dataset EXPECT_ERROR "no_such_dataset" EXIT_CODE 2
                  ARGS run ${CASES}/file.yaml --set volume.file=${B}/gen_np2/labels.h5 --set volume.dataset=no_such_dataset)
-ssb_add_cli_test(NAME cli_bad_raw_shape EXPECT_ERROR "short.raw.*(size|bytes)"
+ssb_add_cli_test(NAME cli_bad_raw_shape EXPECT_ERROR "short.raw.*(size|bytes)" EXIT_CODE 2
                  ARGS run ${CASES}/file.yaml --set volume.file=${B}/short.raw --set "volume.shape=[2, 5, 5]")
-ssb_add_cli_test(NAME cli_bad_unknown_key EXPECT_ERROR "volume.voxle_size: unknown key"
+ssb_add_cli_test(NAME cli_bad_unknown_key EXPECT_ERROR "volume.voxle_size: unknown key" EXIT_CODE 2
                  ARGS run ${CASES}/gen.yaml --set "volume.voxle_size=20 nm")
-ssb_add_cli_test(NAME cli_bad_wrong_type EXPECT_ERROR "volume.generate.shape: expected a list"
+ssb_add_cli_test(NAME cli_bad_wrong_type EXPECT_ERROR "volume.generate.shape: expected a list" EXIT_CODE 2
                  ARGS run ${CASES}/gen.yaml --set volume.generate.shape=big)
-ssb_add_cli_test(NAME cli_bad_negative_voxel EXPECT_ERROR "volume.voxel_size: value -20 nm is out of range"
+ssb_add_cli_test(NAME cli_bad_negative_voxel EXPECT_ERROR "volume.voxel_size: value -20 nm is out of range" EXIT_CODE 2
                  ARGS run ${CASES}/gen.yaml --set "volume.voxel_size=-20 nm")
-ssb_add_cli_test(NAME cli_bad_unknown_unit EXPECT_ERROR "volume.voxel_size: unknown unit"
+ssb_add_cli_test(NAME cli_bad_unknown_unit EXPECT_ERROR "volume.voxel_size: unknown unit" EXIT_CODE 2
                  ARGS run ${CASES}/gen.yaml --set "volume.voxel_size=20 parsec")
-ssb_add_cli_test(NAME cli_bad_unclaimed_label EXPECT_ERROR "no phase claims label 2 \\([0-9]+ voxels\\)"
+ssb_add_cli_test(NAME cli_bad_unclaimed_label EXPECT_ERROR "no phase claims label 2 \\([0-9]+ voxels\\)" EXIT_CODE 2
                  ARGS run ${CASES}/gen.yaml --set "phases=[{name: pore, label: 0}, {name: LPS, label: 1}]")
-ssb_add_cli_test(NAME cli_bad_unclaimed_label_np2 RANKS 2 EXPECT_ERROR "no phase claims label 2"
+ssb_add_cli_test(NAME cli_bad_unclaimed_label_np2 RANKS 2 EXPECT_ERROR "no phase claims label 2" EXIT_CODE 2
                  ARGS run ${CASES}/gen.yaml --set "phases=[{name: pore, label: 0}, {name: LPS, label: 1}]")
-ssb_add_cli_test(NAME cli_bad_crop_outside EXPECT_ERROR "volume.crop.x: \\[0, 999\\] is outside the volume"
+ssb_add_cli_test(NAME cli_bad_crop_outside EXPECT_ERROR "volume.crop.x: \\[0, 999\\] is outside the volume" EXIT_CODE 2
                  ARGS run ${CASES}/file.yaml --set volume.file=${B}/gen_np2/labels.tif --set "volume.crop={x: [0, 999]}")
-ssb_add_cli_test(NAME cli_bad_yaml_syntax EXPECT_ERROR "YAML syntax error" ARGS run ${CLI}/bad_syntax.yaml)
-ssb_add_cli_test(NAME cli_bad_study_type EXPECT_ERROR "studies\\[0\\].type: unknown study type 'magic'"
+ssb_add_cli_test(NAME cli_bad_yaml_syntax EXPECT_ERROR "YAML syntax error" EXIT_CODE 2 ARGS run ${CLI}/bad_syntax.yaml)
+ssb_add_cli_test(NAME cli_bad_study_type EXPECT_ERROR "studies\\[0\\].type: unknown study type 'magic'" EXIT_CODE 2
                  ARGS run ${CASES}/gen.yaml --set "studies=[{type: magic}]")
-ssb_add_cli_test(NAME cli_bad_set_syntax EXPECT_ERROR "--set 'oops'" ARGS run ${CASES}/gen.yaml --set oops)
+ssb_add_cli_test(NAME cli_bad_set_syntax EXPECT_ERROR "--set 'oops'" EXIT_CODE 2 ARGS run ${CASES}/gen.yaml --set oops)
 set_tests_properties(cli_bad_h5_no_dataset cli_bad_crop_outside PROPERTIES FIXTURES_REQUIRED gen_np2)
 set_tests_properties(cli_quickstart_np1 PROPERTIES FIXTURES_SETUP qs_np1)
 set_tests_properties(cli_quickstart_np2 PROPERTIES FIXTURES_SETUP qs_np2)
@@ -90,15 +89,16 @@ if(EXISTS ${SSB_DATA_DIR}/puma_100_fiberform.tif)
 endif()
 
 add_test(NAME cli_params_docs_in_sync COMMAND bash ${CLI}/docs_in_sync.sh $<TARGET_FILE:ssbvox> ${CMAKE_SOURCE_DIR}/docs/input-reference.md)
+ssb_isolate_test(cli_params_docs_in_sync)
 
 # An output that cannot be put in place (a directory sits where the file goes) is an error on every rank,
 # not a hang, and no temporary file is left behind.
 add_test(NAME cli_setup_blocked_outputs
          COMMAND ${CMAKE_COMMAND} -E make_directory ${B}/blocked_results/results.json ${B}/blocked_fields/fields.xdmf)
 set_tests_properties(cli_setup_blocked_outputs PROPERTIES FIXTURES_SETUP blocked)
-ssb_add_cli_test(NAME cli_bad_results_not_writable RANKS 2 EXPECT_ERROR "cannot move .*results.json.tmp into place"
+ssb_add_cli_test(NAME cli_bad_results_not_writable RANKS 2 EXPECT_ERROR "cannot move .*results.json.ssbvox.tmp into place" EXIT_CODE 1
                  ARGS run ${CASES}/gen.yaml --set output.dir=blocked_results TIMEOUT 60)
-ssb_add_cli_test(NAME cli_bad_fields_not_writable RANKS 2 EXPECT_ERROR "cannot move .*fields.xdmf.tmp into place"
+ssb_add_cli_test(NAME cli_bad_fields_not_writable RANKS 2 EXPECT_ERROR "cannot move .*fields.xdmf.ssbvox.tmp into place" EXIT_CODE 1
                  ARGS run ${CASES}/gen.yaml --set output.dir=blocked_fields TIMEOUT 60)
 set_tests_properties(cli_bad_results_not_writable cli_bad_fields_not_writable PROPERTIES FIXTURES_REQUIRED blocked
                      FIXTURES_SETUP blocked_done)
