@@ -610,7 +610,8 @@ void writeTiff(const std::filesystem::path& path, const std::array<int64_t, 3>& 
   });
 }
 
-void saveLabelsTiff(const Volume& v, const std::filesystem::path& path, int bitsPerSample, double voxelSize) {
+void saveLabelsTiff(const Volume& v, const std::filesystem::path& path, int bitsPerSample, double voxelSize,
+                    size_t slabBytes) {
   const MPI_Comm comm = v.grid->comm();
   int rank = 0;
   MPI_Comm_rank(comm, &rank);
@@ -628,10 +629,10 @@ void saveLabelsTiff(const Volume& v, const std::filesystem::path& path, int bits
       err = std::current_exception();
     }
   }
-  // Slabs of whole z pages of at most ~64 MiB travel to rank 0 one after another. After a failure rank 0
+  // Slabs of whole z pages of at most `slabBytes` travel to rank 0 one after another. After a failure rank 0
   // stops writing but still takes part in every exchange, so no rank is left waiting.
   const int64_t plane = n[0] * n[1];
-  const int64_t depth = std::clamp<int64_t>((int64_t{64} << 20) / (2 * plane), 1, n[2]);
+  const int64_t depth = std::clamp<int64_t>(static_cast<int64_t>(slabBytes) / (2 * plane), 1, n[2]);
   for (int64_t z0 = 0; z0 < n[2]; z0 += depth) {
     const int64_t dz = std::min(depth, n[2] - z0);
     const Box3 slab{{0, 0, z0}, {n[0], n[1], dz}};

@@ -6,6 +6,7 @@
 // volume's size). Each file goes through its temporary name and rank 0 renames it when complete.
 // Collective; a failure on any rank throws on every rank (RunError; InputError for labels that do not fit
 // the bits asked for).
+#include <cstddef>
 #include <filesystem>
 #include <string>
 
@@ -19,7 +20,9 @@ void saveLabelsHdf5(const Volume& v, const std::filesystem::path& path, const st
                     double voxelSize);
 // Headerless uint8, or uint16 little-endian, (z, y, x) with x fastest.
 void saveLabelsRaw(const Volume& v, const std::filesystem::path& path, int bits);
-// Multi-page TIFF, one page per z (as writeTiff).
-void saveLabelsTiff(const Volume& v, const std::filesystem::path& path, int bits, double voxelSize);
+// Multi-page TIFF, one page per z (as writeTiff). `slabBytes` bounds what rank 0 holds at a time (whole z
+// pages, at least one).
+void saveLabelsTiff(const Volume& v, const std::filesystem::path& path, int bits, double voxelSize,
+                    size_t slabBytes = size_t{64} << 20);
 
 }  // namespace ssb

@@ -13,7 +13,7 @@
 namespace ssb {
 
 struct CaseResult {
-  Json results;        // what results.json holds (identical on every rank)
+  Json results;        // what results.json holds (rank 0's record, on every rank)
   int exitStatus = 0;  // 0 every study ok; 1 a study failed at run time; 2 a study raised an input error
 };
 

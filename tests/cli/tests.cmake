@@ -104,3 +104,47 @@ set_tests_properties(cli_bad_results_not_writable cli_bad_fields_not_writable PR
                      FIXTURES_SETUP blocked_done)
 add_test(NAME cli_no_temp_files_left COMMAND bash -c "! ls ${B}/blocked_results/*.tmp ${B}/blocked_fields/*.tmp 2>/dev/null")
 set_tests_properties(cli_no_temp_files_left PROPERTIES FIXTURES_REQUIRED blocked_done)
+
+# Interrupted runs and busy output directories (kill_test.sh): SIGTERM and SIGKILL in the middle of a 128^3
+# run leave no half-written result, the next run removes what a killed run left, and a second run into a
+# directory in use is refused (exit 1) instead of interleaving.
+add_executable(ssb_test_jsoncheck ${CLI}/JsonCheck.cpp)
+target_link_libraries(ssb_test_jsoncheck PRIVATE ssb_core)
+add_test(NAME cli_kill_and_lock
+         COMMAND bash ${CLI}/kill_test.sh $<TARGET_FILE:ssbvox> $<TARGET_FILE:ssb_test_jsoncheck> ${CASES}/kill128.yaml
+                 ${B}/kill_out ${CASES}/gen.yaml ${SSB_MPIEXEC}
+         WORKING_DIRECTORY ${B})
+set_tests_properties(cli_kill_and_lock PROPERTIES TIMEOUT 300 PROCESSORS 2)
+ssb_isolate_test(cli_kill_and_lock)
+
+# --- hostile inputs (issues 11 and 12): input errors (exit 2) naming the key, found before anything runs ---
+ssb_add_cli_test(NAME cli_bad_set_empty_path EXPECT_ERROR "--set '\\.': the key path has an empty part" EXIT_CODE 2
+                 ARGS run ${CASES}/gen.yaml --set .=1)
+ssb_add_cli_test(NAME cli_bad_set_subscript_on_value
+                 EXPECT_ERROR "--set volume.voxel_size.x: 'volume.voxel_size' is a value \\('50 nm'\\)" EXIT_CODE 2
+                 ARGS run ${CASES}/gen.yaml --set volume.voxel_size.x=1)
+# Every study is checked against the phases before the volume is loaded: the second study's misspelt phase
+# stops the run before the first study runs, so the output directory is never even created.
+ssb_add_cli_test(NAME cli_bad_phase_in_second_study RANKS 2
+                 EXPECT_ERROR "studies\\[1\\].conductivities.LSP: no phase named 'LSP' \\(phases: pore, LPS, NMC\\)"
+                 EXIT_CODE 2
+                 ARGS run ${CASES}/gen.yaml --set output.dir=prepare_out
+                      "--set=studies=[{type: morphology, name: m}, {type: conductivity, conductivities: {LSP: 1}}]")
+set_tests_properties(cli_bad_phase_in_second_study PROPERTIES FIXTURES_SETUP prepare_out)
+add_test(NAME cli_prepare_wrote_nothing COMMAND bash -c "! test -e ${B}/prepare_out")
+set_tests_properties(cli_prepare_wrote_nothing PROPERTIES FIXTURES_REQUIRED prepare_out)
+# Sizes: refused before anything is allocated, with the voxel count, the memory per rank and the remedy.
+ssb_add_cli_test(NAME cli_bad_shape_overflows_petscint RANKS 2
+                 EXPECT_ERROR "volume.generate.shape: the volume has 100000 x 100000 x 100000 = 1e\\+15 voxels.*64-bit indices.*petsc64-dev"
+                 EXIT_CODE 2 ARGS run ${CASES}/gen.yaml "--set=volume.generate.shape=[100000, 100000, 100000]")
+ssb_add_cli_test(NAME cli_bad_shape_exceeds_memory RANKS 2
+                 EXPECT_ERROR "1\\.728e\\+09 voxels.*study 'ionic' \\(conductivity, ~350 B/voxel\\) needs about .* per rank on 2 ranks.*run on at least [0-9]+ ranks"
+                 EXIT_CODE 2 ARGS run ${CMAKE_SOURCE_DIR}/inputs/quickstart.yaml "--set=volume.generate.shape=[1200, 1200, 1200]")
+# Numbers a double cannot hold: refused with the key, never run as inf, 0 or a subnormal (issue 12).
+ssb_add_cli_test(NAME cli_bad_subnormal_conductivity
+                 EXPECT_ERROR "studies\\[0\\].conductivities.LPS: value '4e-320 S/m' is too small to represent" EXIT_CODE 2
+                 ARGS run ${CASES}/gen.yaml "--set=studies=[{type: conductivity, conductivities: {LPS: 4e-320 S/m}}]")
+# Names become keys, field names and file names. (The other input rules of loadCase: tests/driver.)
+ssb_add_cli_test(NAME cli_bad_empty_phase_name
+                 EXPECT_ERROR "phases\\[0\\].name: '' cannot be used as a name \\(it is empty\\).*A-Z a-z 0-9 _ - \\+" EXIT_CODE 2
+                 ARGS run ${CASES}/gen.yaml "--set=phases[0].name=''")
