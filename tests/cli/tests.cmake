@@ -148,3 +148,11 @@ ssb_add_cli_test(NAME cli_bad_subnormal_conductivity
 ssb_add_cli_test(NAME cli_bad_empty_phase_name
                  EXPECT_ERROR "phases\\[0\\].name: '' cannot be used as a name \\(it is empty\\).*A-Z a-z 0-9 _ - \\+" EXIT_CODE 2
                  ARGS run ${CASES}/gen.yaml "--set=phases[0].name=''")
+
+# Gold files (tests/gold): the example inputs against the values of their reviewed runs, with tolerances.
+ssb_add_gold_test(NAME gold_quickstart_np1 SPEC quickstart.yaml DIR ${B}/qs_np1 FIXTURES qs_np1)
+ssb_add_gold_test(NAME gold_quickstart_np2 SPEC quickstart.yaml DIR ${B}/qs_np2 FIXTURES qs_np2)
+if(EXISTS ${SSB_DATA_DIR}/puma_100_fiberform.tif)
+  ssb_add_gold_test(NAME gold_fiberform SPEC fiberform.yaml DIR ${B}/fiberform FIXTURES fiberform)
+  ssb_add_gold_test(NAME gold_matbox SPEC matbox.yaml DIR ${B}/matbox FIXTURES matbox)
+endif()
