@@ -1,5 +1,7 @@
 #include "mesh/StructuredGrid.hpp"
 
+#include "solver/core/MpiUtil.hpp"
+
 namespace ssb {
 
 StructuredGrid::StructuredGrid(MPI_Comm comm, const VoxelGrid& geometry) : m_comm(comm), m_geom(geometry) {
@@ -45,8 +47,15 @@ VecHandle StructuredGrid::createField(const std::string& name) const {
 void StructuredGrid::setOwned(Vec v, const std::vector<double>& owned) const {
   PetscInt n = 0;
   SSB_PETSC(VecGetLocalSize(v, &n));
-  if (static_cast<int64_t>(owned.size()) != n)
-    throwRun("setOwned: {} values for {} owned voxels", owned.size(), n);
+  // Callers go on to collective calls (VecView, solves): a size mismatch on one rank must stop every rank.
+  std::exception_ptr err;
+  try {
+    if (static_cast<int64_t>(owned.size()) != n)
+      throwRun("setOwned: {} values for {} owned voxels", owned.size(), n);
+  } catch (...) {
+    err = std::current_exception();
+  }
+  rethrowCollective(m_comm, err);
   PetscScalar* a = nullptr;
   SSB_PETSC(VecGetArray(v, &a));
   std::copy(owned.begin(), owned.end(), a);  // DMDA global Vec storage is the owned box, x fastest

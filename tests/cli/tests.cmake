@@ -78,12 +78,14 @@ set_tests_properties(cli_results_compare_np1 PROPERTIES FIXTURES_REQUIRED "qs_np
 
 # Example cases in inputs/ (each YAML there is run by a test).
 if(EXISTS ${SSB_DATA_DIR}/puma_100_fiberform.tif)
-  ssb_add_cli_test(NAME cli_input_fiberform RANKS 2 ARGS run ${CMAKE_SOURCE_DIR}/inputs/fiberform_tortuosity.yaml
-                   --set output.dir=fiberform)
+  # The long poles of the suite (~1 and ~3 minutes on a loaded 2-core machine): a timeout of 600 s still
+  # catches a hang without failing a run that is merely slow under ctest -j4.
+  ssb_add_cli_test(NAME cli_input_fiberform RANKS 2 TIMEOUT 600
+                   ARGS run ${CMAKE_SOURCE_DIR}/inputs/fiberform_tortuosity.yaml --set output.dir=fiberform)
   set_tests_properties(cli_input_fiberform PROPERTIES FIXTURES_SETUP fiberform)
   ssb_add_gtest(NAME cli_inputs_check SOURCES ${CLI}/InputsCheck.cpp RANKS 1 LIBS ssb_core)
-  ssb_add_cli_test(NAME cli_input_matbox RANKS 2 ARGS run ${CMAKE_SOURCE_DIR}/inputs/matbox_electrode_tortuosity.yaml
-                   --set output.dir=matbox)
+  ssb_add_cli_test(NAME cli_input_matbox RANKS 2 TIMEOUT 600
+                   ARGS run ${CMAKE_SOURCE_DIR}/inputs/matbox_electrode_tortuosity.yaml --set output.dir=matbox)
   set_tests_properties(cli_input_matbox PROPERTIES FIXTURES_SETUP matbox)
   set_tests_properties(cli_inputs_check_np1 PROPERTIES FIXTURES_REQUIRED "fiberform;matbox")
 endif()

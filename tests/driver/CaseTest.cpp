@@ -92,6 +92,7 @@ TEST(LoadCase, EveryStudyInputIsCheckedBeforeLoading) {
        "volume.generate: thicknesses and layer_labels need the same, non-zero length"},
       {{{"volume.generate.active_label", "1"}}, "volume.generate: the three labels must differ"},
       {{{"output.dir", "''"}}, "output.dir: empty"},
+      {{{"phases[1].label", "0"}}, "phases[1]: label 0 is claimed by both phase 'pore' and phase 'LPS'"},
   };
   for (const auto& [sets, want] : cases) {
     const std::string got = loadError(sets);
@@ -134,6 +135,26 @@ TEST(RunCase, TypedOverridesRunInMemory) {
   const Json onDisk = Json::parse(is);
   EXPECT_EQ(onDisk["studies"], r.results["studies"]);
   EXPECT_FALSE(std::filesystem::exists(dir / OutputLock::kFileName));
+}
+
+// An output directory that cannot be created (a file is in the way) is an input error on every rank, before
+// the volume is read.
+TEST(RunCase, OutputDirectoryThatCannotBeCreated) {
+  const std::filesystem::path base = "driver_np" + std::to_string(worldSize());
+  int rank = 0;
+  MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
+  if (rank == 0) {
+    std::filesystem::create_directories(base);
+    std::ofstream(base / "a_file") << "x";
+  }
+  MPI_Barrier(PETSC_COMM_WORLD);
+  const Case c = loadCase(PETSC_COMM_WORLD, input({}));
+  try {
+    runCase(PETSC_COMM_WORLD, c, base / "a_file" / "out");
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("output.dir: cannot create"), std::string::npos) << e.what();
+  }
 }
 
 // Rank groups: the world split in two, each group running the same case on its own communicator into its own

@@ -102,5 +102,17 @@ TEST(VolumeWriter, LabelTooWideOnOneRankIsAnErrorOnEveryRank) {
   }
 }
 
+// Audit of single-rank throws in collective code: a wrong value count on the last rank only reaches every
+// rank as RunError (before: the other ranks went on into the collective VecView and hung).
+TEST(StructuredGrid, SetOwnedWithAWrongCountOnOneRankThrowsOnEveryRank) {
+  Volume v = makeVolume(false);
+  int rank = 0, size = 1;
+  MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
+  MPI_Comm_size(PETSC_COMM_WORLD, &size);
+  VecHandle f = v.grid->createField("f");
+  std::vector<double> owned(v.labels.size() + (rank == size - 1 ? 1 : 0), 1.0);
+  EXPECT_THROW(v.grid->setOwned(f, owned), RunError);
+}
+
 }  // namespace
 }  // namespace ssb
