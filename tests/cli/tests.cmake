@@ -116,7 +116,8 @@ add_test(NAME cli_kill_and_lock
          COMMAND bash ${CLI}/kill_test.sh $<TARGET_FILE:ssbvox> $<TARGET_FILE:ssb_test_jsoncheck> ${CASES}/kill128.yaml
                  ${B}/kill_out ${CASES}/gen.yaml ${SSB_MPIEXEC}
          WORKING_DIRECTORY ${B})
-set_tests_properties(cli_kill_and_lock PROPERTIES TIMEOUT 300 PROCESSORS 2)
+math(EXPR kill_timeout "300 * ${SSB_TEST_TIMEOUT_FACTOR}")
+set_tests_properties(cli_kill_and_lock PROPERTIES TIMEOUT ${kill_timeout} PROCESSORS 2)
 ssb_isolate_test(cli_kill_and_lock)
 
 # --- hostile inputs (issues 11 and 12): input errors (exit 2) naming the key, found before anything runs ---
