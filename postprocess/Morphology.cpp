@@ -15,8 +15,8 @@
 #include <set>
 #include <sstream>
 
-#include "mesh/Connectivity.hpp"
 #include "mesh/BoxExchange.hpp"
+#include "mesh/Connectivity.hpp"
 #include "postprocess/Geodesic.hpp"
 #include "postprocess/LocalThickness.hpp"
 #include "postprocess/Plot.hpp"
@@ -127,16 +127,16 @@ bool isRank0(MPI_Comm comm) {
 }
 
 // Phase indices (0..P-1) of a list of names from the study, or the phases selected by `fallback`.
-std::vector<int> phaseList(const StudyContext& ctx, const std::vector<std::string>& names,
+std::vector<int> phaseList(const PhaseMap& phaseMap, const std::vector<std::string>& names,
                            const std::string& path, const std::function<bool(const Phase&)>& fallback) {
   std::vector<int> out;
   if (names.empty()) {
-    for (int i = 0; i < ctx.phases.size(); ++i)
-      if (fallback(ctx.phases.phases()[i])) out.push_back(i);
+    for (int i = 0; i < phaseMap.size(); ++i)
+      if (fallback(phaseMap.phases()[i])) out.push_back(i);
     return out;
   }
   for (size_t k = 0; k < names.size(); ++k) {
-    int i = ctx.phases.index(names[k], fmt::format("{}[{}]", path, k));
+    int i = phaseMap.index(names[k], fmt::format("{}[{}]", path, k));
     if (std::find(out.begin(), out.end(), i) != out.end())
       throwInput("{}[{}]: phase '{}' is listed twice", path, k, names[k]);
     out.push_back(i);
@@ -248,63 +248,102 @@ const Schema& morphologySchema() {
   return s;
 }
 
+namespace {
+
+// The study's options, every one validated against the case's phases: the same function serves the
+// driver's check before the volume is loaded (checkMorphologyInputs) and the run.
+struct Options {
+  std::set<std::string> on;
+  std::vector<int> axes;
+  std::vector<std::pair<int, int>> connectedTo;  // phase, face index
+  int surfaceDirs = 49;
+  std::vector<int> coveragePhases, innerPhases, geoPhases, geoAxes, ltPhases, porePhases;
+  bool geoFromPlus = false, ltClosed = false, plots = true, writeFields = true;
+  int geoNeighbours = 6, bins = 40;
+  double revTol = 0.05;
+  bool want(const char* m) const { return on.count(m) > 0; }
+};
+
+Options parseOptions(const PhaseMap& phaseMap, const Params& study) {
+  Options o;
+  const int P = phaseMap.size();
+  if (P < 1) throwInput("{}: the case defines no phases", study.path());
+  if (P > 250) throwInput("{}: {} phases; the morphology study handles at most 250", study.path(), P);
+  {
+    auto m = study.texts("metrics");
+    if (m.empty()) throwInput("{}: the list is empty; name at least one metric", study.keyPath("metrics"));
+    o.on.insert(m.begin(), m.end());
+  }
+  o.axes = parseAxes(study.texts("directions"), study.keyPath("directions"));
+  if (o.axes.empty() && (o.want("connectivity") || o.want("geodesic")))
+    throwInput("{}: the list is empty; give at least one of x, y, z", study.keyPath("directions"));
+  for (const auto& [ph, face] : study.textMap("connected_to")) {
+    std::string path = study.keyPath("connected_to") + "." + ph;
+    int i = phaseMap.index(ph, path);
+    auto it = std::find(kFaces.begin(), kFaces.end(), face);
+    if (it == kFaces.end())
+      throwInput("{}: '{}' is not a face; use one of x-, x+, y-, y+, z-, z+", path, face);
+    o.connectedTo.push_back({i, static_cast<int>(it - kFaces.begin())});
+  }
+  o.surfaceDirs = std::stoi(study.text("surface_directions"));
+  auto roleIs = [](PhaseRole r) { return [r](const Phase& p) { return p.role == r; }; };
+  o.coveragePhases = phaseList(phaseMap, study.texts("coverage_phases"), study.keyPath("coverage_phases"),
+                               roleIs(PhaseRole::Active));
+  o.innerPhases = phaseList(phaseMap, study.texts("inner_porosity_phases"),
+                            study.keyPath("inner_porosity_phases"), roleIs(PhaseRole::Active));
+  const Params geo = study.section("geodesic");
+  o.geoPhases =
+      phaseList(phaseMap, geo.texts("phases"), geo.keyPath("phases"), [](const Phase&) { return true; });
+  o.geoAxes = parseAxes(geo.texts("directions"), geo.keyPath("directions"));
+  if (o.geoAxes.empty()) o.geoAxes = o.axes;
+  o.geoFromPlus = geo.text("inlet") == "plus";
+  o.geoNeighbours = std::stoi(geo.text("neighbourhood"));
+  const Params lt = study.section("local_thickness");
+  o.ltPhases =
+      phaseList(phaseMap, lt.texts("phases"), lt.keyPath("phases"), [](const Phase&) { return true; });
+  o.ltClosed = lt.text("border") == "closed";
+  const Params psd = study.section("pore_size_distribution");
+  o.porePhases = phaseList(phaseMap, psd.texts("phases"), psd.keyPath("phases"), roleIs(PhaseRole::Pore));
+  o.revTol = study.section("rev").real("tolerance");
+  o.bins = static_cast<int>(study.integer("histogram_bins"));
+  o.plots = study.boolean("plots");
+  o.writeFields = study.boolean("write_fields");
+  return o;
+}
+
+}  // namespace
+
+void checkMorphologyInputs(const PhaseMap& phases, const Params& study) { (void)parseOptions(phases, study); }
+
 Json runMorphology(const StudyContext& ctx, const Params& study) {
   const StructuredGrid& grid = *ctx.volume.grid;
   const VoxelGrid& g = grid.geometry();
   const MPI_Comm comm = grid.comm();
   const std::string name = ctx.studyName.empty() ? study.text("name") : ctx.studyName;
   const std::string prefix = safeName(name);
+  // --- options (all validated before any work) ------------------------------------------------------
+  const Options opt = parseOptions(ctx.phases, study);
   const int P = ctx.phases.size();
-  if (P < 1) throwInput("{}: the case defines no phases", study.path());
-  if (P > 250) throwInput("{}: {} phases; the morphology study handles at most 250", study.path(), P);
   const auto& phases = ctx.phases.phases();
   const double N = static_cast<double>(g.voxels());
   const double V = N * g.voxelVolume();
-
-  // --- options (all validated before any work) ------------------------------------------------------
-  std::set<std::string> on;
-  {
-    auto m = study.texts("metrics");
-    if (m.empty()) throwInput("{}: the list is empty; name at least one metric", study.keyPath("metrics"));
-    on.insert(m.begin(), m.end());
-  }
-  auto want = [&](const char* m) { return on.count(m) > 0; };
-  const std::vector<int> axes = parseAxes(study.texts("directions"), study.keyPath("directions"));
-  if (axes.empty() && (want("connectivity") || want("geodesic")))
-    throwInput("{}: the list is empty; give at least one of x, y, z", study.keyPath("directions"));
-  std::vector<std::pair<int, int>> connectedTo;  // phase, face index
-  for (const auto& [ph, face] : study.textMap("connected_to")) {
-    std::string path = study.keyPath("connected_to") + "." + ph;
-    int i = ctx.phases.index(ph, path);
-    auto it = std::find(kFaces.begin(), kFaces.end(), face);
-    if (it == kFaces.end())
-      throwInput("{}: '{}' is not a face; use one of x-, x+, y-, y+, z-, z+", path, face);
-    connectedTo.push_back({i, static_cast<int>(it - kFaces.begin())});
-  }
-  const int surfaceDirs = std::stoi(study.text("surface_directions"));
-  auto roleIs = [](PhaseRole r) { return [r](const Phase& p) { return p.role == r; }; };
-  const auto coveragePhases = phaseList(ctx, study.texts("coverage_phases"), study.keyPath("coverage_phases"),
-                                        roleIs(PhaseRole::Active));
-  const auto innerPhases = phaseList(ctx, study.texts("inner_porosity_phases"),
-                                     study.keyPath("inner_porosity_phases"), roleIs(PhaseRole::Active));
-  const Params geo = study.section("geodesic");
-  const auto geoPhases =
-      phaseList(ctx, geo.texts("phases"), geo.keyPath("phases"), [](const Phase&) { return true; });
-  std::vector<int> geoAxes = parseAxes(geo.texts("directions"), geo.keyPath("directions"));
-  if (geoAxes.empty()) geoAxes = axes;
-  const bool geoFromPlus = geo.text("inlet") == "plus";
-  const int geoNeighbours = std::stoi(geo.text("neighbourhood"));
-  const Params lt = study.section("local_thickness");
-  const auto ltPhases =
-      phaseList(ctx, lt.texts("phases"), lt.keyPath("phases"), [](const Phase&) { return true; });
-  const bool ltClosed = lt.text("border") == "closed";
-  const Params psd = study.section("pore_size_distribution");
-  const auto porePhases = phaseList(ctx, psd.texts("phases"), psd.keyPath("phases"), roleIs(PhaseRole::Pore));
-  const Params revP = study.section("rev");
-  const double revTol = revP.real("tolerance");
-  const int bins = static_cast<int>(study.integer("histogram_bins"));
-  const bool plots = study.boolean("plots");
-  FieldWriter* fields = study.boolean("write_fields") ? ctx.fields : nullptr;
+  auto want = [&](const char* m) { return opt.want(m); };
+  const std::vector<int>& axes = opt.axes;
+  const auto& connectedTo = opt.connectedTo;
+  const int surfaceDirs = opt.surfaceDirs;
+  const auto& coveragePhases = opt.coveragePhases;
+  const auto& innerPhases = opt.innerPhases;
+  const auto& geoPhases = opt.geoPhases;
+  const std::vector<int>& geoAxes = opt.geoAxes;
+  const bool geoFromPlus = opt.geoFromPlus;
+  const int geoNeighbours = opt.geoNeighbours;
+  const auto& ltPhases = opt.ltPhases;
+  const bool ltClosed = opt.ltClosed;
+  const auto& porePhases = opt.porePhases;
+  const double revTol = opt.revTol;
+  const int bins = opt.bins;
+  const bool plots = opt.plots;
+  FieldWriter* fields = opt.writeFields ? ctx.fields : nullptr;
 
   Json result;
   Json units;
@@ -575,37 +614,47 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
       Json c;
       ConnectivityResult cc = labelClusters(grid, maskOf(p));
       const double total = static_cast<double>(counts[p]);
-      int64_t largest = 0, isolated = 0, isolatedVox = 0;
-      for (const Cluster& cl : cc.clusters) {
+      // Voxel sums over the clusters each rank owns, reduced: every cluster counted once, and no rank
+      // holds the list of all clusters. [0] isolated clusters, [1] their voxels, then per axis the voxels
+      // of clusters touching both faces, then per connected_to entry the voxels touching that face.
+      std::vector<uint8_t> faceSets;
+      for (int a : axes) faceSets.push_back(static_cast<uint8_t>(faceBit(a, false) | faceBit(a, true)));
+      std::vector<int> connectedFaces;
+      for (const auto& [ph, face] : connectedTo)
+        if (ph == p) {
+          connectedFaces.push_back(face);
+          faceSets.push_back(static_cast<uint8_t>(1u << face));
+        }
+      std::vector<int64_t> sums(2 + faceSets.size(), 0);
+      int64_t largest = 0;
+      cc.forEachOwned([&](const Cluster& cl) {
         largest = std::max(largest, cl.voxels);
         if (cl.faces == 0) {
-          ++isolated;
-          isolatedVox += cl.voxels;
+          ++sums[0];
+          sums[1] += cl.voxels;
         }
-      }
+        for (size_t f = 0; f < faceSets.size(); ++f)
+          if ((cl.faces & faceSets[f]) == faceSets[f]) sums[2 + f] += cl.voxels;
+      });
+      MPI_Allreduce(MPI_IN_PLACE, sums.data(), static_cast<int>(sums.size()), MPI_INT64_T, MPI_SUM, comm);
+      MPI_Allreduce(MPI_IN_PLACE, &largest, 1, MPI_INT64_T, MPI_MAX, comm);
+      const int64_t isolated = sums[0], isolatedVox = sums[1];
       c["voxels"] = counts[p];
-      c["clusters"] = static_cast<int64_t>(cc.clusters.size());
+      c["clusters"] = cc.totalClusters;
       c["isolated_clusters"] = isolated;
       c["largest_cluster_fraction"] = total > 0 ? Json(largest / total) : Json(nullptr);
       c["isolated_fraction"] = total > 0 ? Json(isolatedVox / total) : Json(nullptr);
       Json perc, through;
-      for (int a : axes) {
-        const uint8_t both = static_cast<uint8_t>(faceBit(a, false) | faceBit(a, true));
-        int64_t v = 0;
-        for (const Cluster& cl : cc.clusters)
-          if ((cl.faces & both) == both) v += cl.voxels;
-        perc[axisName(a)] = v > 0;
-        through[axisName(a)] = total > 0 ? Json(v / total) : Json(nullptr);
+      for (size_t q = 0; q < axes.size(); ++q) {
+        const int64_t v = sums[2 + q];
+        perc[axisName(axes[q])] = v > 0;
+        through[axisName(axes[q])] = total > 0 ? Json(v / total) : Json(nullptr);
       }
       c["percolates"] = perc;
       c["through_fraction"] = through;
-      for (const auto& [ph, face] : connectedTo) {
-        if (ph != p) continue;
-        const uint8_t bit = static_cast<uint8_t>(1u << face);
-        int64_t v = 0;
-        for (const Cluster& cl : cc.clusters)
-          if (cl.faces & bit) v += cl.voxels;
-        c["connected_to"] = {{"face", kFaces[face]},
+      for (size_t q = 0; q < connectedFaces.size(); ++q) {
+        const int64_t v = sums[2 + axes.size() + q];
+        c["connected_to"] = {{"face", kFaces[connectedFaces[q]]},
                              {"fraction", total > 0 ? Json(v / total) : Json(nullptr)}};
       }
       conn[phases[p].name] = c;
@@ -621,51 +670,55 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
     for (int p : porePhases) {
       std::vector<uint8_t> mask = maskOf(p);
       ConnectivityResult cc = labelClusters(grid, mask);
-      std::vector<Pore> pores = poreSizes(grid, mask, cc);
+      std::vector<Pore> pores = poreSizes(grid, mask, cc);  // every pore on rank 0, none elsewhere
+      const int64_t poreCount = cc.totalClusters;
       cc = ConnectivityResult();
-      std::sort(pores.begin(), pores.end(), [](const Pore& a, const Pore& b) {
-        return a.equivalentDiameter != b.equivalentDiameter ? a.equivalentDiameter < b.equivalentDiameter
-                                                            : a.id < b.id;
-      });
-      Json e;
-      const double totalV = static_cast<double>(counts[p]) * g.voxelVolume();
-      e["count"] = static_cast<int64_t>(pores.size());
-      e["volume_fraction"] = fraction(p);
-      if (!pores.empty()) {
-        double sumD = 0, sumVD = 0, maxF = 0, maxV = 0;
-        for (const Pore& q : pores) {
-          sumD += q.equivalentDiameter;
-          sumVD += q.volume * q.equivalentDiameter;
-          maxF = std::max(maxF, q.feret);
-          maxV = std::max(maxV, q.volume);
-        }
-        // Quantiles of the number- and volume-weighted cumulative distributions of equivalent diameter.
-        auto quantile = [&](double q, bool byVolume) {
-          double acc = 0, tot = byVolume ? totalV : static_cast<double>(pores.size());
-          for (const Pore& x : pores) {
-            acc += byVolume ? x.volume : 1.0;
-            if (acc >= q * tot * (1 - 1e-12)) return x.equivalentDiameter;
-          }
-          return pores.back().equivalentDiameter;
-        };
-        e["mean_equivalent_diameter"] = sumD / static_cast<double>(pores.size());
-        e["volume_weighted_mean_equivalent_diameter"] = sumVD / totalV;
-        e["d10"] = quantile(0.1, false);
-        e["d50"] = quantile(0.5, false);
-        e["d90"] = quantile(0.9, false);
-        e["d50_volume_weighted"] = quantile(0.5, true);
-        e["max_feret"] = maxF;
-        e["largest_pore_share"] = maxV / totalV;
-        int64_t cut = 0;
-        for (const Pore& q : pores) cut += q.faces != 0;
-        e["pores_cut_by_domain"] = cut;
-      }
       auto path = outPath(fmt::format("pores_{}", safeName(phases[p].name)), "csv");
-      e["csv"] = path.filename().string();
-      std::filesystem::path png = plots && !pores.empty()
+      std::filesystem::path png = plots && poreCount > 0
                                       ? outPath(fmt::format("pores_{}", safeName(phases[p].name)), "png")
                                       : std::filesystem::path();
+      // Rank 0 holds the table: it computes the summary and writes the CSV, then every rank gets the summary.
+      std::string summary;
       onRank0(comm, [&] {
+        std::sort(pores.begin(), pores.end(), [](const Pore& a, const Pore& b) {
+          return a.equivalentDiameter != b.equivalentDiameter ? a.equivalentDiameter < b.equivalentDiameter
+                                                              : a.id < b.id;
+        });
+        Json e;
+        const double totalV = static_cast<double>(counts[p]) * g.voxelVolume();
+        e["count"] = static_cast<int64_t>(pores.size());
+        e["volume_fraction"] = fraction(p);
+        if (!pores.empty()) {
+          double sumD = 0, sumVD = 0, maxF = 0, maxV = 0;
+          for (const Pore& q : pores) {
+            sumD += q.equivalentDiameter;
+            sumVD += q.volume * q.equivalentDiameter;
+            maxF = std::max(maxF, q.feret);
+            maxV = std::max(maxV, q.volume);
+          }
+          // Quantiles of the number- and volume-weighted cumulative distributions of equivalent diameter.
+          auto quantile = [&](double q, bool byVolume) {
+            double acc = 0, tot = byVolume ? totalV : static_cast<double>(pores.size());
+            for (const Pore& x : pores) {
+              acc += byVolume ? x.volume : 1.0;
+              if (acc >= q * tot * (1 - 1e-12)) return x.equivalentDiameter;
+            }
+            return pores.back().equivalentDiameter;
+          };
+          e["mean_equivalent_diameter"] = sumD / static_cast<double>(pores.size());
+          e["volume_weighted_mean_equivalent_diameter"] = sumVD / totalV;
+          e["d10"] = quantile(0.1, false);
+          e["d50"] = quantile(0.5, false);
+          e["d90"] = quantile(0.9, false);
+          e["d50_volume_weighted"] = quantile(0.5, true);
+          e["max_feret"] = maxF;
+          e["largest_pore_share"] = maxV / totalV;
+          int64_t cut = 0;
+          for (const Pore& q : pores) cut += q.faces != 0;
+          e["pores_cut_by_domain"] = cut;
+        }
+        e["csv"] = path.filename().string();
+        summary = e.dump();
         std::ostringstream os;
         os << "id,voxels,volume_m3,equivalent_diameter_m,feret_m,touches_domain_face,cumulative_number,"
               "cumulative_volume\n";
@@ -692,6 +745,7 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
         writeFileAtomic(path, os.str());
         if (!png.empty()) writeChartPng(png, ch);
       });
+      const Json e = Json::parse(broadcastString(comm, summary));
       out[phases[p].name] = e;
     }
     if (porePhases.empty())
@@ -725,7 +779,8 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
       int64_t tot[2];
       MPI_Allreduce(local, tot, 2, MPI_INT64_T, MPI_SUM, comm);
       int64_t holes = 0;
-      for (const Cluster& cl : cc.clusters) holes += cl.faces == 0;
+      cc.forEachOwned([&](const Cluster& cl) { holes += cl.faces == 0; });
+      MPI_Allreduce(MPI_IN_PLACE, &holes, 1, MPI_INT64_T, MPI_SUM, comm);
       Json e;
       e["enclosed_regions"] = holes;
       e["inner_pore_voxels"] = tot[0];

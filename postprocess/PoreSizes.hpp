@@ -22,9 +22,10 @@ struct Pore {
   uint8_t faces = 0;              // domain faces touched (FaceBit); a pore cut by the domain is truncated
 };
 
-// Collective. `mask` and `clusters` as given to / returned by labelClusters. Identical on every rank,
-// sorted by id.
+// Collective. `mask` and `clusters` as given to / returned by labelClusters. Every pore, sorted by id, on
+// rank `root` (empty elsewhere): the table lists each pore, so one rank holds it; while computing, every
+// rank holds only the pores touching its own box (a segmentation with 1e7 specks stays distributed).
 std::vector<Pore> poreSizes(const StructuredGrid& grid, const std::vector<uint8_t>& mask,
-                            const ConnectivityResult& clusters);
+                            const ConnectivityResult& clusters, int root = 0);
 
 }  // namespace ssb

@@ -19,6 +19,7 @@ add_test(NAME core_cli_unused_petsc_options
           -- -ionic_never_read 1
   WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
 set_tests_properties(core_cli_unused_petsc_options PROPERTIES ENVIRONMENT "${SSB_TEST_ENV}" TIMEOUT 60 PROCESSORS 2)
-ssb_add_cli_test(NAME core_cli_bad_petsc_type RANKS 2 TIMEOUT 60
+ssb_add_cli_test(NAME core_cli_bad_petsc_type RANKS 2 TIMEOUT 60 EXIT_CODE 2
   EXPECT_ERROR "input error: studies\\[0\\]\\.petsc_options\\.ksp_type: 'nonsense_ksp' is not a KSP type \\(known: .*gmres"
   ARGS run ${CMAKE_CURRENT_LIST_DIR}/cases/petsc_options_bad_type.yaml)
+ssb_add_gtest(NAME core_output_files SOURCES ${CMAKE_CURRENT_LIST_DIR}/OutputFilesTest.cpp RANKS 1 LIBS ssb_core)
