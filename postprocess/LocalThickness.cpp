@@ -7,7 +7,7 @@
 #include <unordered_map>
 
 #include "mesh/BoxExchange.hpp"
-#include "postprocess/DistanceTransform.hpp"
+#include "mesh/DistanceTransform.hpp"
 
 namespace ssb {
 

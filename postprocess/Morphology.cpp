@@ -222,10 +222,6 @@ const Schema& morphologySchema() {
         "Per phase a domain face (x-, x+, y-, y+, z-, z+): share of the phase's volume connected to that "
         "face, "
         "e.g. {NMC: z-} for the current collector.");
-    sc.choice(
-        "surface_directions", "49", {"13", "49"},
-        "Line directions of the intercept (Crofton) surface estimate: 49 (planes within 2.1 %, features >= 2 "
-        "voxels) or 13 (planes within 7.3 %, features >= 1 voxel).");
     textList(
         sc, "coverage_phases", "[]", {},
         "Phases whose surface coverage is reported (thesis Eq. 6); empty = the phases with role active.");
@@ -281,7 +277,6 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
       throwInput("{}: '{}' is not a face; use one of x-, x+, y-, y+, z-, z+", path, face);
     connectedTo.push_back({i, static_cast<int>(it - kFaces.begin())});
   }
-  const int surfaceDirs = std::stoi(study.text("surface_directions"));
   auto roleIs = [](PhaseRole r) { return [r](const Phase& p) { return p.role == r; }; };
   const auto coveragePhases = phaseList(ctx, study.texts("coverage_phases"), study.keyPath("coverage_phases"),
                                         roleIs(PhaseRole::Active));
@@ -513,12 +508,10 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
   std::vector<double> areas;
   if (want("surface_area") || want("coverage")) {
     ScopedTimer t(name + ": surface area");
-    areas = interfaceAreas(grid, phase, P + 1, surfaceDirs);
-    methods["surface_area"] = fmt::format(
-        "intercept counting (Crofton) along {} lattice directions with spherical-Voronoi weights; domain "
-        "faces are "
-        "not interfaces",
-        surfaceDirs);
+    areas = interfaceAreas(grid, phase, P + 1);
+    methods["surface_area"] =
+        "voxel faces weighted by 1/(|n_x|+|n_y|+|n_z|) of the local normal (flat axis-aligned facets exact, "
+        "else the gradient of the binomially smoothed phase indicator); domain faces are not interfaces";
   }
   auto area = [&](int a, int b) { return areas[static_cast<size_t>(a * (P + 1) + b)]; };
   if (want("surface_area")) {

@@ -2,8 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
-
-#include "postprocess/SurfaceArea.hpp"
+#include <numeric>
 
 namespace ssb {
 
@@ -24,12 +23,20 @@ std::vector<Pore> poreSizes(const StructuredGrid& grid, const std::vector<uint8_
     p.equivalentDiameter = std::cbrt(6.0 * p.volume / M_PI);
   }
 
-  // Unit directions in physical space.
-  std::vector<CroftonDirection> dirs = croftonDirections(49, h);
-  const size_t K = dirs.size();
-  std::vector<std::array<double, 3>> u(K);
-  for (size_t q = 0; q < K; ++q)
-    for (int a = 0; a < 3; ++a) u[q][a] = dirs[q].d[a] * h[a] / dirs[q].length;
+  // Caliper directions: the 49 primitive lattice vectors with components in -2..2 (one of each +-pair),
+  // as unit vectors in physical space.
+  std::vector<std::array<double, 3>> u;
+  for (int z = -2; z <= 2; ++z)
+    for (int y = -2; y <= 2; ++y)
+      for (int x = -2; x <= 2; ++x) {
+        if (std::gcd(std::gcd(std::abs(x), std::abs(y)), std::abs(z)) != 1) continue;
+        const int first = x != 0 ? x : y != 0 ? y : z;
+        if (first < 0) continue;
+        const double v[3] = {x * h[0], y * h[1], z * h[2]};
+        const double len = std::sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+        u.push_back({v[0] / len, v[1] / len, v[2] / len});
+      }
+  const size_t K = u.size();
 
   // Only voxels on a cluster's boundary (or on this block's boundary) can hold an extreme projection:
   // an inner voxel has a neighbour further along any direction.

@@ -10,7 +10,7 @@
 #include <queue>
 
 #include "mesh/BoxExchange.hpp"
-#include "postprocess/DistanceTransform.hpp"
+#include "mesh/DistanceTransform.hpp"
 #include "postprocess/Geodesic.hpp"
 #include "postprocess/LocalThickness.hpp"
 #include "tests/morphology/MorphTestUtil.hpp"

@@ -7,7 +7,6 @@
 #include <cmath>
 #include <fstream>
 
-#include "postprocess/SurfaceArea.hpp"
 #include "tests/morphology/MorphTestUtil.hpp"
 
 namespace ssb {
@@ -45,11 +44,15 @@ TEST(MorphShapes, SphereVolumeSurfaceThickness) {
   EXPECT_DOUBLE_EQ(num(r["volume_fractions"]["NMC"]), ball / N);
   EXPECT_DOUBLE_EQ(num(r["volume_fractions"]["LPS"]), 1 - ball / N);
   EXPECT_DOUBLE_EQ(num(r["volume_fractions"]["pore"]), 0.0);
-  // Surface: 4 pi R^2 per total volume, within 3 % (the bound; Crofton on a digitised ball of
-  // radius 10 is within ~0.5 %).
-  const double exact = 4 * M_PI * sq(10 * h) / (N * h * h * h);
-  EXPECT_NEAR(num(r["surface_area"]["per_volume"]["NMC"]) / exact, 1.0, 0.03);
-  EXPECT_NEAR(num(r["surface_area"]["interfaces"]["LPS|NMC"]) / exact, 1.0, 0.03);
+  // Surface: every ball of radius in [10, sqrt 101) about (15,15,15) has these voxels (|p|^2 <= 100 includes
+  // the 30 lattice points exactly on the radius-10 sphere, single-voxel bumps), so the area is known only to
+  // lie in 4 pi [100, 101] h^2; the estimator's bound is 2 % of that band (MorphSurfaceTest).
+  const double lo = 4 * M_PI * 100 * h * h / (N * h * h * h), hi = lo * 1.01;
+  for (double s :
+       {num(r["surface_area"]["per_volume"]["NMC"]), num(r["surface_area"]["interfaces"]["LPS|NMC"])}) {
+    EXPECT_GT(s, 0.98 * lo);
+    EXPECT_LT(s, 1.02 * hi);
+  }
   EXPECT_DOUBLE_EQ(num(r["surface_area"]["per_volume"]["LPS"]), num(r["surface_area"]["per_volume"]["NMC"]));
   // Local thickness: the largest inscribed ball is centred on (15,15,15); its squared radius is the
   // smallest |p|^2 > 100 on the lattice, 101 = 10^2 + 1^2, and it holds every voxel of the ball, so the
@@ -69,20 +72,15 @@ TEST(MorphShapes, SphereVolumeSurfaceThickness) {
 }
 
 TEST(MorphShapes, OffCentreSphereSurface) {
-  // Radius 12.3 about a point off the lattice: 4 pi R^2 within 3 %, for both direction sets (13 directions
-  // are exact on average over orientations, so a sphere is fine with them too).
-  for (const char* dirs : {"49", "13"}) {
-    Volume v = test::makeVolume(PETSC_COMM_WORLD, {34, 33, 32}, [](int64_t i, int64_t j, int64_t k) {
-      return sq(i - 16.2) + sq(j - 15.7) + sq(k - 16.4) <= sq(12.3) ? kNmc : kLps;
-    });
-    PhaseMap pm = test::composite();
-    Json r = test::runStudy(v, pm,
-                            fmt::format("{{type: morphology, name: sph2, metrics: [surface_area], "
-                                        "surface_directions: {}}}",
-                                        dirs));
-    const double exact = 4 * M_PI * sq(12.3) / (34.0 * 33 * 32);
-    EXPECT_NEAR(num(r["surface_area"]["per_volume"]["NMC"]) / exact, 1.0, 0.03) << dirs;
-  }
+  // Radius 12.3 about a point off the lattice: 4 pi R^2 within 2 % (the estimator's bound for spheres of
+  // radius >= 6, tests/morphology/MorphSurfaceTest.cpp).
+  Volume v = test::makeVolume(PETSC_COMM_WORLD, {34, 33, 32}, [](int64_t i, int64_t j, int64_t k) {
+    return sq(i - 16.2) + sq(j - 15.7) + sq(k - 16.4) <= sq(12.3) ? kNmc : kLps;
+  });
+  PhaseMap pm = test::composite();
+  Json r = test::runStudy(v, pm, "{type: morphology, name: sph2, metrics: [surface_area]}");
+  const double exact = 4 * M_PI * sq(12.3) / (34.0 * 33 * 32);
+  EXPECT_NEAR(num(r["surface_area"]["per_volume"]["NMC"]) / exact, 1.0, 0.02);
 }
 
 TEST(MorphShapes, TiltedPlaneSurface) {
@@ -99,8 +97,8 @@ TEST(MorphShapes, TiltedPlaneSurface) {
 
 TEST(MorphShapes, LayersCoverageSlicesRev) {
   // z layers: pore [0, 8), NMC [8, 20), LPS [20, 32) in 24 x 20 x 32. NMC has two interfaces of 24 x 20,
-  // one with each neighbour, both normal to z: coverage by electrolyte is exactly 1/2, and each area is the
-  // exact area times the Crofton factor of an axis-normal plane, 2 sum_d w_d |u_d . e_z|.
+  // one with each neighbour, both normal to z: coverage by electrolyte is exactly 1/2, and each area is
+  // exactly 24 x 20 (flat facets normal to an axis are exact).
   Volume v = test::makeVolume(PETSC_COMM_WORLD, {24, 20, 32}, [](int64_t, int64_t, int64_t k) {
     return k < 8 ? kPore : k < 20 ? kNmc : kLps;
   });
@@ -108,13 +106,10 @@ TEST(MorphShapes, LayersCoverageSlicesRev) {
   Json r = test::runStudy(v, pm,
                           "{type: morphology, name: layers, metrics: [surface_area, coverage, "
                           "slice_profiles, rev, volume_fractions]}");
-  double factor = 0;
-  for (const auto& d : croftonDirections(49, {1, 1, 1})) factor += 2 * d.weight * std::abs(d.d[2]) / d.length;
   const double V = 24.0 * 20 * 32, A = 24.0 * 20;
-  EXPECT_NEAR(num(r["surface_area"]["interfaces"]["pore|NMC"]), A * factor / V, 1e-12);
-  EXPECT_NEAR(num(r["surface_area"]["interfaces"]["LPS|NMC"]), A * factor / V, 1e-12);
+  EXPECT_NEAR(num(r["surface_area"]["interfaces"]["pore|NMC"]), A / V, 1e-12);
+  EXPECT_NEAR(num(r["surface_area"]["interfaces"]["LPS|NMC"]), A / V, 1e-12);
   EXPECT_NEAR(num(r["surface_area"]["interfaces"]["pore|LPS"]), 0.0, 1e-15);
-  EXPECT_NEAR(num(r["surface_area"]["interfaces"]["pore|NMC"]) / (A / V), 1.0, 0.03);
   EXPECT_NEAR(num(r["coverage"]["NMC"]["electrolyte_fraction"]), 0.5, 1e-12);
   EXPECT_NEAR(num(r["coverage"]["NMC"]["pore_fraction"]), 0.5, 1e-12);
   // Slice profiles: along z each slice is all one phase (fraction 0 or 1): std = sqrt(f (1 - f)); along x

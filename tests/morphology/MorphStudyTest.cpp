@@ -200,7 +200,6 @@ TEST(MorphStudy, BadInputs) {
                    "studies[0].local_thickness.border");
   expectInputError("{type: morphology, rev: {tolerance: 2}}", "studies[0].rev.tolerance");
   expectInputError("{type: morphology, histogram_bins: 1}", "studies[0].histogram_bins");
-  expectInputError("{type: morphology, surface_directions: 26}", "studies[0].surface_directions");
   expectInputError("{type: morphology, pore_size_distribution: {phases: [air]}}", "air");
   expectInputError("{type: morphology, coverage_phases: [carbon]}", "carbon");
   expectInputError("{type: morphology, inner_porosity_phases: [carbon]}", "carbon");
