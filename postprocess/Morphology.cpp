@@ -15,8 +15,8 @@
 #include <set>
 #include <sstream>
 
-#include "mesh/Connectivity.hpp"
 #include "mesh/BoxExchange.hpp"
+#include "mesh/Connectivity.hpp"
 #include "postprocess/Geodesic.hpp"
 #include "postprocess/LocalThickness.hpp"
 #include "postprocess/Plot.hpp"
@@ -67,7 +67,9 @@ const Schema& thicknessSchema() {
     Schema sc(
         "studies[] (type: morphology).local_thickness",
         "Local thickness (Hildebrand-Ruegsegger): diameter of the largest inscribed ball containing each "
-        "voxel, face to face (2 sqrt(EDT^2) - voxel).");
+        "voxel (ball centres refined to sub-voxel positions at the distance-map maxima; diameter 2 "
+        "sqrt(EDT^2) - "
+        "voxel/2).");
     textList(sc, "phases", "[]", {}, "Phases; empty = every phase.");
     sc.choice(
         "border", "open", {"open", "closed"},
@@ -769,6 +771,7 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
       e["min"] = table.front().first;
       e["max"] = mx;
       e["balls_painted"] = st.keptCentres;
+      e["balls_refined"] = st.refined;
       // Histogram over [0, max] in `bins` bins.
       const double width = mx > 0 ? mx / bins : 1.0;
       std::vector<int64_t> hist(static_cast<size_t>(bins), 0);
@@ -806,8 +809,9 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
     result["local_thickness"] = out;
     units["local_thickness"] = "m";
     methods["local_thickness"] = fmt::format(
-        "Hildebrand-Ruegsegger on the exact Euclidean distance transform; diameter 2 sqrt(EDT^2) - voxel; "
-        "border {}",
+        "Hildebrand-Ruegsegger on the exact Euclidean distance transform, ball centres refined within the "
+        "voxel "
+        "at the distance maxima; diameter 2 sqrt(EDT^2) - voxel/2; border {}",
         ltClosed ? "closed" : "open");
   }
 

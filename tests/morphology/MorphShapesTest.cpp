@@ -7,6 +7,7 @@
 #include <cmath>
 #include <fstream>
 
+#include "postprocess/LocalThickness.hpp"
 #include "tests/morphology/MorphTestUtil.hpp"
 
 namespace ssb {
@@ -54,11 +55,12 @@ TEST(MorphShapes, SphereVolumeSurfaceThickness) {
     EXPECT_LT(s, 1.02 * hi);
   }
   EXPECT_DOUBLE_EQ(num(r["surface_area"]["per_volume"]["LPS"]), num(r["surface_area"]["per_volume"]["NMC"]));
-  // Local thickness: the largest inscribed ball is centred on (15,15,15); its squared radius is the
-  // smallest |p|^2 > 100 on the lattice, 101 = 10^2 + 1^2, and it holds every voxel of the ball, so the
-  // thickness is 2 sqrt(101) - 1 voxels everywhere: within one voxel of 2R = 20.
+  // Local thickness: the largest inscribed ball is centred on (15,15,15) (a voxel centre: the sub-voxel
+  // refinement keeps it there by symmetry); its squared radius is the smallest |p|^2 > 100 on the lattice,
+  // 101 = 10^2 + 1^2, and it holds every voxel of the ball, so the thickness is 2 sqrt(101) - 1/2 voxels
+  // everywhere: within one voxel of 2R = 20.
   const Json& lt = r["local_thickness"]["NMC"];
-  EXPECT_NEAR(num(lt["mean"]), (2 * std::sqrt(101.0) - 1) * h, 1e-12 * h);
+  EXPECT_NEAR(num(lt["mean"]), (2 * std::sqrt(101.0) - 0.5) * h, 1e-12 * h);
   EXPECT_NEAR(num(lt["min"]), num(lt["max"]), 1e-12 * h);
   EXPECT_LE(std::abs(num(lt["mean"]) - 20 * h), h);
   EXPECT_NEAR(num(lt["std"]), 0.0, 1e-12 * h);
@@ -160,8 +162,9 @@ TEST(MorphShapes, AlternatingLayersRevIsTwoVoxels) {
 
 TEST(MorphShapes, SlabAndCylinderThickness) {
   // LPS slab of t voxels across z in NMC, 20 x 18 x 30; open border. Odd t: the centre voxel sees the
-  // background at (t + 1) / 2, diameter t + 1 - 1 = t exactly; even t: two centre voxels at t / 2,
-  // diameter t - 1.
+  // background at (t + 1) / 2, diameter t + 1 - 1/2; even t: the two centre layers are local maxima of the
+  // distance and the refined centre sits on the plane between them, (t + 1) / 2 from the background on both
+  // sides: t + 1/2 as well. Every voxel of the slab lies in such a ball.
   for (int t : {7, 8}) {
     Volume v = test::makeVolume(PETSC_COMM_WORLD, {20, 18, 30}, [t](int64_t, int64_t, int64_t k) {
       return k >= 10 && k < 10 + t ? kLps : kNmc;
@@ -170,14 +173,14 @@ TEST(MorphShapes, SlabAndCylinderThickness) {
     Json r = test::runStudy(v, pm,
                             "{type: morphology, name: slab, metrics: [local_thickness], "
                             "local_thickness: {phases: [LPS]}}");
-    const double expect = t % 2 ? t : t - 1;
+    const double expect = t + 0.5;
     EXPECT_DOUBLE_EQ(num(r["local_thickness"]["LPS"]["min"]), expect);
     EXPECT_DOUBLE_EQ(num(r["local_thickness"]["LPS"]["max"]), expect);
     EXPECT_LE(std::abs(num(r["local_thickness"]["LPS"]["mean"]) - t), 1.0);
   }
   // Cylinder of radius 8 along x about (y, z) = (12, 12): the largest squared radius on its axis is the
   // smallest sum of two squares > 64, 65 = 8^2 + 1^2; the ball holds the whole cross-section, so every
-  // voxel has 2 sqrt(65) - 1, within one voxel of 16. Closed border: the cylinder's axis runs into the x
+  // voxel has 2 sqrt(65) - 1/2, within one voxel of 16. Closed border: the cylinder's axis runs into the x
   // faces, where the outside now limits the balls (thinner ends), so only the open border is uniform.
   Volume v = test::makeVolume(PETSC_COMM_WORLD, {30, 25, 25}, [](int64_t, int64_t j, int64_t k) {
     return sq(j - 12) + sq(k - 12) <= 64 ? kLps : kNmc;
@@ -186,14 +189,72 @@ TEST(MorphShapes, SlabAndCylinderThickness) {
   Json r = test::runStudy(v, pm,
                           "{type: morphology, name: cyl, metrics: [local_thickness], "
                           "local_thickness: {phases: [LPS]}}");
-  EXPECT_NEAR(num(r["local_thickness"]["LPS"]["min"]), 2 * std::sqrt(65.0) - 1, 1e-12);
-  EXPECT_NEAR(num(r["local_thickness"]["LPS"]["max"]), 2 * std::sqrt(65.0) - 1, 1e-12);
+  EXPECT_NEAR(num(r["local_thickness"]["LPS"]["min"]), 2 * std::sqrt(65.0) - 0.5, 1e-12);
+  EXPECT_NEAR(num(r["local_thickness"]["LPS"]["max"]), 2 * std::sqrt(65.0) - 0.5, 1e-12);
   EXPECT_LE(std::abs(num(r["local_thickness"]["LPS"]["mean"]) - 16), 1.0);
   Json rc = test::runStudy(v, pm,
                            "{type: morphology, name: cylc, metrics: [local_thickness], "
                            "local_thickness: {phases: [LPS], border: closed}}");
   EXPECT_LT(num(rc["local_thickness"]["LPS"]["min"]), num(r["local_thickness"]["LPS"]["min"]));
-  EXPECT_NEAR(num(rc["local_thickness"]["LPS"]["max"]), 2 * std::sqrt(65.0) - 1, 1e-12);
+  EXPECT_NEAR(num(rc["local_thickness"]["LPS"]["max"]), 2 * std::sqrt(65.0) - 0.5, 1e-12);
+}
+
+// Largest and smallest thickness over the voxels of `inShape` (all ranks).
+std::pair<double, double> thicknessRange(const std::array<int64_t, 3>& n, double h,
+                                         const std::function<bool(int64_t, int64_t, int64_t)>& inShape) {
+  VoxelGrid g;
+  g.n = n;
+  g.spacing = {h, h, h};
+  StructuredGrid grid(PETSC_COMM_WORLD, g);
+  std::vector<uint8_t> mask = test::ownedMask(grid, inShape);
+  std::vector<double> t = localThickness(grid, mask, false);
+  double mx = 0, mn = 1e300;
+  for (size_t q = 0; q < t.size(); ++q)
+    if (mask[q]) mx = std::max(mx, t[q]), mn = std::min(mn, t[q]);
+  double out[2] = {mx, -mn}, got[2];
+  MPI_Allreduce(out, got, 2, MPI_DOUBLE, MPI_MAX, PETSC_COMM_WORLD);
+  return {got[0], -got[1]};
+}
+
+TEST(MorphShapes, ThicknessOfAnyPlacement) {
+  // The acceptance: balls centred on a voxel centre, a face centre, an edge and a corner, and
+  // cylinders with their axis anywhere, give their diameter 2R within one voxel (before the sub-voxel
+  // refinement a corner-centred ball lost more than two voxels). The thickness of the shape is the largest
+  // value over its voxels (the ball about its centre); h = 0.5 um checks the units.
+  const double h = 0.5e-6;
+  const double place[4][3] = {{0, 0, 0}, {0.5, 0, 0}, {0.5, 0.5, 0}, {0.5, 0.5, 0.5}};
+  for (double R : {5.0, 8.0, 12.5})
+    for (const auto& o : place) {
+      const int64_t dom = static_cast<int64_t>(2 * R) + 5;
+      const double c[3] = {dom / 2 + o[0], dom / 2 + o[1], dom / 2 + o[2]};
+      auto [mx, mn] = thicknessRange({dom, dom, dom}, h, [&](int64_t i, int64_t j, int64_t k) {
+        return sq(i - c[0]) + sq(j - c[1]) + sq(k - c[2]) <= R * R;
+      });
+      EXPECT_LT(std::abs(mx / h - 2 * R), 1.0)
+          << "ball R " << R << " at " << o[0] << "," << o[1] << "," << o[2];
+      std::printf("ball R %4.1f at (%.1f,%.1f,%.1f): max %.3f (2R %.1f), min %.3f\n", R, o[0], o[1], o[2],
+                  mx / h, 2 * R, mn / h);
+    }
+  const double axis[6][2] = {{0, 0}, {0.5, 0}, {0.5, 0.5}, {0.3, 0.7}, {0.81, 0.17}, {0.13, 0.42}};
+  for (double R : {5.0, 8.0})
+    for (const auto& o : axis) {
+      const int64_t dom = static_cast<int64_t>(2 * R) + 5;
+      const double c[2] = {dom / 2 + o[0], dom / 2 + o[1]};
+      auto [mx, mn] = thicknessRange({dom, dom, 6}, h, [&](int64_t i, int64_t j, int64_t) {
+        return sq(i - c[0]) + sq(j - c[1]) <= R * R;
+      });
+      EXPECT_LT(std::abs(mx / h - 2 * R), 1.0) << "cylinder R " << R << " axis at " << o[0] << "," << o[1];
+      std::printf("cylinder R %4.1f axis (%.2f,%.2f): max %.3f (2R %.1f), min %.3f\n", R, o[0], o[1], mx / h,
+                  2 * R, mn / h);
+    }
+  // Slabs of every thickness 5..10 at any z (a digital slab is t voxels whatever the continuous placement):
+  // t + 1/2 everywhere.
+  for (int t = 5; t <= 10; ++t) {
+    auto [mx, mn] =
+        thicknessRange({10, 9, 24}, h, [&](int64_t, int64_t, int64_t k) { return k >= 7 && k < 7 + t; });
+    EXPECT_NEAR(mx / h, t + 0.5, 1e-9);
+    EXPECT_NEAR(mn / h, t + 0.5, 1e-9);
+  }
 }
 
 TEST(MorphShapes, StraightAndZigZagChannels) {
