@@ -13,3 +13,5 @@ ssb_add_gtest(NAME morph_surface SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/morphology/
               RANKS 1 2 LIBS ssb_postprocess TIMEOUT 120)
 ssb_add_gtest(NAME morph_lines SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/morphology/MorphLinesTest.cpp
               RANKS 1 2 LIBS ssb_postprocess TIMEOUT 60)
+ssb_add_gtest(NAME morph_particles SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/morphology/MorphParticlesTest.cpp
+              RANKS 1 2 LIBS ssb_postprocess TIMEOUT 60)
