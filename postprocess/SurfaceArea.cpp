@@ -273,6 +273,28 @@ void visitTripleEdges(const StructuredGrid& grid, const std::vector<uint8_t>& ph
               if (l == triple[m]) found |= 1 << m;
           }
           if (found != 7) continue;
+          // Straight along the axis (the edges at +-1..3 along it continue the line, at least kFlatRun of
+          // them in all, as the flat-facet rule): weight 1, so lines along an axis are exact up to their
+          // bends.
+          auto isTriple = [&](int64_t shift) {
+            int f = 0;
+            for (int c = 0; c < 4; ++c) {
+              int64_t x[3] = {v[c][0], v[c][1], v[c][2]};
+              x[D] += shift;
+              if (x[D] < 0 || x[D] >= g.n[D]) return false;
+              const uint8_t l = lb.at(x[0], x[1], x[2]);
+              for (int m = 0; m < 3; ++m)
+                if (l == triple[m]) f |= 1 << m;
+            }
+            return f == 7;
+          };
+          int run = 0;
+          for (int sgn = -1; sgn <= 1; sgn += 2)
+            for (int m = 1; m <= kFlatRun && isTriple(sgn * m); ++m) ++run;
+          if (run >= kFlatRun) {
+            visit(i, j, k, D, 1.0);
+            continue;
+          }
           // Gradients of the three smoothed indicators at the edge centre, all scaled by 8 (integers).
           int64_t gr[3][3];
           for (int m = 0; m < 3; ++m) {

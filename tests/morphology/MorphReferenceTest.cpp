@@ -72,7 +72,8 @@ TEST(MorphReference, ReadmeVolumeFractions) {
       // does not match the file (reported); only the pore's 0.4005 is asserted.
       {"matbox_nmc-1-cal_generatedCBD_bridge.tif", {{{0}, 40.05}}},
   };
-  // Without shared/data at all (a bare clone) there is nothing to check; a missing file inside it is a failure.
+  // Without shared/data at all (a bare clone) there is nothing to check; a missing file inside it is a
+  // failure.
   if (!std::filesystem::is_directory(SSB_DATA_DIR)) GTEST_SKIP() << "no " << SSB_DATA_DIR;
   for (const Ref& ref : refs) {
     const std::filesystem::path path = std::filesystem::path(SSB_DATA_DIR) / ref.file;

@@ -149,6 +149,43 @@ TEST(MorphShapes, LayersCoverageSlicesRev) {
   EXPECT_EQ(lines, 1 + smax);
 }
 
+TEST(MorphShapes, ActiveInterfacesAndTriplePhaseBoundary) {
+  // 24 x 24 x 30 voxels. NMC layer z < 10 (touches z-, the current collector); above it LPS for y < 12
+  // (touches z+, the separator) and pore for y >= 12; a floating NMC block x in [6,14), y in [8,16), z in
+  // [16,22) straddles the LPS|pore plane and touches no face. With connected_to {NMC: z-, LPS: z+}:
+  //   NMC|LPS: layer 24 x 12 = 288 (active) + block in the LPS half: x-faces 2 x 4 x 6, z-faces 2 x 8 x 4,
+  //            y-face 8 x 6 = 160 (inactive: the block is not connected to z-);
+  //   NMC|pore: layer 288 (active; pore has no face) + block in the pore half 160 (inactive);
+  //   LPS|pore: the plane y = 11.5 above the layer, 24 x 20, less the block's 8 x 6 cross-section = 432
+  //   (active).
+  // All facets are flat and normal to an axis: exact. Triple line: along x at the layer's edge, 24 voxels
+  // (active), and round the block where it crosses the LPS|pore plane, perimeter 2 (8 + 6) = 28 (inactive);
+  // straight lines along the axes are exact up to their corners.
+  auto f = [](int64_t i, int64_t j, int64_t k) -> uint16_t {
+    if (i >= 6 && i < 14 && j >= 8 && j < 16 && k >= 16 && k < 22) return kNmc;
+    if (k < 10) return kNmc;
+    return j < 12 ? kLps : kPore;
+  };
+  Volume v = test::makeVolume(PETSC_COMM_WORLD, {24, 24, 30}, f);
+  PhaseMap pm = test::composite();
+  Json r = test::runStudy(v, pm,
+                          "{type: morphology, name: active, metrics: [surface_area, triple_phase_boundary], "
+                          "connected_to: {NMC: z-, LPS: z+}}");
+  const double V = 24.0 * 24 * 30;
+  const Json& sa = r["surface_area"];
+  EXPECT_NEAR(num(sa["interfaces"]["LPS|NMC"]) * V, 288 + 160, 1e-9);
+  EXPECT_NEAR(num(sa["active_interfaces"]["LPS|NMC"]) * V, 288, 1e-9);
+  EXPECT_NEAR(num(sa["inactive_interfaces"]["LPS|NMC"]) * V, 160, 1e-9);
+  EXPECT_NEAR(num(sa["interfaces"]["pore|NMC"]) * V, 288 + 160, 1e-9);
+  EXPECT_NEAR(num(sa["active_interfaces"]["pore|NMC"]) * V, 288, 1e-9);
+  EXPECT_NEAR(num(sa["interfaces"]["pore|LPS"]) * V, 432, 1e-9);
+  EXPECT_NEAR(num(sa["active_interfaces"]["pore|LPS"]) * V, 432, 1e-9);
+  const Json& t = r["triple_phase_boundary"]["NMC|LPS|pore"];
+  EXPECT_NEAR(num(t["active_length_per_volume"]) * V, 24, 1e-9);
+  EXPECT_NEAR(num(t["inactive_length_per_volume"]) * V, 28, 1e-9);
+  EXPECT_EQ(r["units"]["triple_phase_boundary"], "1/m^2 (line length per total volume); active_fraction: 1");
+}
+
 TEST(MorphShapes, AlternatingLayersRevIsTwoVoxels) {
   // x even: LPS, x odd: pore. Every centred cube has an even edge, hence exactly half of each: REV = 2.
   Volume v = test::makeVolume(PETSC_COMM_WORLD, {24, 22, 26},
