@@ -168,54 +168,81 @@ void visitInterfaceFaces(const StructuredGrid& grid, const std::vector<uint8_t>&
   const Box3& own = grid.owned();
   const bool iso = isIsotropic(g.spacing);
   LabelBox lb = labelHalo(grid, phase);
-  auto lab = [&](int64_t i, int64_t j, int64_t k) { return lb.at(i, j, k); };
+  const uint8_t* v = lb.v.data();
+  const int64_t st[3] = {1, lb.box.size[0], lb.box.size[0] * lb.box.size[1]};
 
-  // Which phases are the lower of some pair seen by this rank decides which smoothed fields are needed;
-  // the fields are made one at a time (collective-free, so ranks may differ in the set).
-  std::vector<uint8_t> lowerUsed(static_cast<size_t>(nPhases), 0);
-  for (int64_t k = own.lo[2]; k < own.lo[2] + own.size[2]; ++k)
-    for (int64_t j = own.lo[1]; j < own.lo[1] + own.size[1]; ++j)
-      for (int64_t i = own.lo[0]; i < own.lo[0] + own.size[0]; ++i) {
-        const uint8_t a = lb.at(i, j, k);
-        for (int D = 0; D < 3; ++D) {
-          int64_t q[3] = {i, j, k};
-          ++q[D];
-          if (q[D] >= g.n[D]) continue;
-          const uint8_t b = lb.at(q[0], q[1], q[2]);
-          if (a != b) lowerUsed[std::min(a, b)] = 1;
+  // The flat-facet test on linear indices (the same rule as flatFacet()).
+  auto flat = [&](int64_t idx, const int64_t p[3], int D, uint8_t a, uint8_t b) {
+    auto cross = [&](int64_t at) { return v[at] == a && v[at + st[D]] == b; };
+    for (int tt = 1; tt <= 2; ++tt) {
+      const int t = (D + tt) % 3;
+      int run = 0;
+      for (int s = -1; s <= 1; s += 2)
+        for (int m = 1; m <= kFlatRun; ++m) {
+          const int64_t ct = p[t] + s * m;
+          if (ct < 0 || ct >= g.n[t]) break;
+          const int64_t col = idx + s * m * st[t];
+          if (cross(col)) {
+            ++run;
+            continue;
+          }
+          for (int d = 1; d <= kFlatSearch; ++d)
+            if (cross(col + d * st[D]) || cross(col - d * st[D])) return false;
+          break;
+        }
+      if (run < kFlatRun) return false;
+    }
+    return true;
+  };
+
+  // Faces are streamed axis by axis, row by row; which phases are the lower of some pair seen here decides
+  // which smoothed fields are made (one at a time, not collective: ranks may differ in the set).
+  auto forEachFace = [&](auto&& f) {
+    for (int D = 0; D < 3; ++D)
+      for (int64_t k = own.lo[2]; k < own.lo[2] + own.size[2]; ++k) {
+        if (D == 2 && k + 1 >= g.n[2]) continue;
+        for (int64_t j = own.lo[1]; j < own.lo[1] + own.size[1]; ++j) {
+          if (D == 1 && j + 1 >= g.n[1]) continue;
+          const int64_t base = boxIndex(lb.box, own.lo[0], j, k);
+          int64_t iEnd = own.lo[0] + own.size[0];
+          if (D == 0) iEnd = std::min(iEnd, g.n[0] - 1);
+          const uint8_t* row = v + base;
+          const uint8_t* next = row + st[D];
+          for (int64_t i = own.lo[0]; i < iEnd; ++i) {
+            const int64_t o = i - own.lo[0];
+            if (row[o] != next[o]) f(base + o, i, j, k, D, row[o], next[o]);
+          }
         }
       }
+  };
+  std::vector<uint8_t> lowerUsed(static_cast<size_t>(nPhases) + 1, 0);
+  forEachFace([&](int64_t, int64_t, int64_t, int64_t, int, uint8_t a, uint8_t b) {
+    lowerUsed[std::min<size_t>(std::min(a, b), static_cast<size_t>(nPhases))] = 1;
+  });
   for (int low = 0; low < nPhases; ++low) {
     if (!lowerUsed[low]) continue;
     Smoothed S = smoothPhase(grid, lb, static_cast<uint8_t>(low));
-    for (int64_t k = own.lo[2]; k < own.lo[2] + own.size[2]; ++k)
-      for (int64_t j = own.lo[1]; j < own.lo[1] + own.size[1]; ++j)
-        for (int64_t i = own.lo[0]; i < own.lo[0] + own.size[0]; ++i) {
-          const uint8_t a = lb.at(i, j, k);
-          for (int D = 0; D < 3; ++D) {
-            const int64_t p[3] = {i, j, k};
-            int64_t q[3] = {i, j, k};
-            ++q[D];
-            if (q[D] >= g.n[D]) continue;
-            const uint8_t b = lb.at(q[0], q[1], q[2]);
-            if (a == b || std::min(a, b) != low) continue;
-            double w = 1.0;
-            if (!flatFacet(lab, g.n, p, D, a, b)) {
-              int64_t gr[3];
-              gr[D] = 4 * (S.at(p[0], p[1], p[2]) - S.at(q[0], q[1], q[2]));
-              for (int tt = 1; tt <= 2; ++tt) {
-                const int t = (D + tt) % 3;
-                int64_t pp[3] = {p[0], p[1], p[2]}, pm[3] = {p[0], p[1], p[2]};
-                int64_t qp[3] = {q[0], q[1], q[2]}, qm[3] = {q[0], q[1], q[2]};
-                ++pp[t], --pm[t], ++qp[t], --qm[t];
-                gr[t] = S.at(pm[0], pm[1], pm[2]) - S.at(pp[0], pp[1], pp[2]) + S.at(qm[0], qm[1], qm[2]) -
-                        S.at(qp[0], qp[1], qp[2]);
-              }
-              w = l1Weight(gr, g.spacing, iso);
-            }
-            visit(i, j, k, D, a, b, w);
-          }
+    forEachFace([&](int64_t idx, int64_t i, int64_t j, int64_t k, int D, uint8_t a, uint8_t b) {
+      if (std::min(a, b) != low) return;
+      const int64_t p[3] = {i, j, k};
+      double w = 1.0;
+      if (!flat(idx, p, D, a, b)) {
+        int64_t q[3] = {i, j, k};
+        ++q[D];
+        int64_t gr[3];
+        gr[D] = 4 * (S.at(p[0], p[1], p[2]) - S.at(q[0], q[1], q[2]));
+        for (int tt = 1; tt <= 2; ++tt) {
+          const int t = (D + tt) % 3;
+          int64_t pp[3] = {p[0], p[1], p[2]}, pm[3] = {p[0], p[1], p[2]};
+          int64_t qp[3] = {q[0], q[1], q[2]}, qm[3] = {q[0], q[1], q[2]};
+          ++pp[t], --pm[t], ++qp[t], --qm[t];
+          gr[t] = S.at(pm[0], pm[1], pm[2]) - S.at(pp[0], pp[1], pp[2]) + S.at(qm[0], qm[1], qm[2]) -
+                  S.at(qp[0], qp[1], qp[2]);
         }
+        w = l1Weight(gr, g.spacing, iso);
+      }
+      visit(i, j, k, D, a, b, w);
+    });
   }
 }
 

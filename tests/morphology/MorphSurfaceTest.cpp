@@ -273,30 +273,50 @@ TEST(MorphSurface, TripleLines) {
 
 // Every rank holds the whole volume `labels` (x fastest, extents n); returns the phase areas of the volume
 // transformed by the axis permutation `perm` (new axis a = old axis perm[a]) and the flips `flip` (bit a).
-std::vector<double> transformedAreas(const std::vector<uint8_t>& labels, std::array<int64_t, 3> n,
-                                     int nPhases, const std::array<int, 3>& perm, int flip) {
-  std::array<int64_t, 3> m = {n[perm[0]], n[perm[1]], n[perm[2]]};
-  Phases p = makePhases(m, [&](int64_t i, int64_t j, int64_t k) {
-    const int64_t x[3] = {i, j, k};
-    int64_t old[3];
-    for (int a = 0; a < 3; ++a) old[perm[a]] = (flip >> a) & 1 ? m[a] - 1 - x[a] : x[a];
-    return int(labels[static_cast<size_t>((old[2] * n[1] + old[1]) * n[0] + old[0])]);
-  });
-  return interfaceAreas(*p.grid, p.phase, nPhases);
+// `grids` caches one grid per extent (the permutations of a cube share one).
+std::vector<double> transformedAreas(
+    const std::vector<uint8_t>& labels, std::array<int64_t, 3> n, int nPhases, const std::array<int, 3>& perm,
+    int flip, std::map<std::array<int64_t, 3>, std::unique_ptr<StructuredGrid>>& grids) {
+  const std::array<int64_t, 3> m = {n[perm[0]], n[perm[1]], n[perm[2]]};
+  auto& grid = grids[m];
+  if (!grid) {
+    VoxelGrid g;
+    g.n = m;
+    grid = std::make_unique<StructuredGrid>(PETSC_COMM_WORLD, g);
+  }
+  const Box3& own = grid->owned();
+  // Old-volume stride of one step along each new axis, and the old index of the owned block's first voxel.
+  int64_t stride[3], start = 0;
+  const int64_t oldStride[3] = {1, n[0], n[0] * n[1]};
+  for (int a = 0; a < 3; ++a) {
+    const bool f = (flip >> a) & 1;
+    stride[a] = f ? -oldStride[perm[a]] : oldStride[perm[a]];
+    start += (f ? m[a] - 1 - own.lo[a] : own.lo[a]) * oldStride[perm[a]];
+  }
+  std::vector<uint8_t> phase(static_cast<size_t>(own.voxels()));
+  size_t q = 0;
+  for (int64_t k = 0; k < own.size[2]; ++k)
+    for (int64_t j = 0; j < own.size[1]; ++j) {
+      int64_t idx = start + k * stride[2] + j * stride[1];
+      for (int64_t i = 0; i < own.size[0]; ++i, idx += stride[0])
+        phase[q++] = labels[static_cast<size_t>(idx)];
+    }
+  return interfaceAreas(*grid, phase, nPhases);
 }
 
 void expectSymmetric(const std::vector<uint8_t>& labels, std::array<int64_t, 3> n, int nPhases,
                      const std::string& what) {
   const std::array<std::array<int, 3>, 6> perms = {
       {{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}}};
-  const std::vector<double> ref = transformedAreas(labels, n, nPhases, perms[0], 0);
+  std::map<std::array<int64_t, 3>, std::unique_ptr<StructuredGrid>> grids;
+  const std::vector<double> ref = transformedAreas(labels, n, nPhases, perms[0], 0, grids);
   double total = 0;
   for (double a : ref) total += a;
   EXPECT_GT(total, 0.0);
   for (const auto& perm : perms)
     for (int flip = 0; flip < 8; ++flip) {
       if (perm == perms[0] && flip == 0) continue;
-      const std::vector<double> got = transformedAreas(labels, n, nPhases, perm, flip);
+      const std::vector<double> got = transformedAreas(labels, n, nPhases, perm, flip, grids);
       for (size_t q = 0; q < ref.size(); ++q)
         EXPECT_EQ(got[q], ref[q]) << what << " perm " << perm[0] << perm[1] << perm[2] << " flips " << flip
                                   << " pair " << q;
