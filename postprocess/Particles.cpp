@@ -58,10 +58,6 @@ ParticleAnalysis analyseParticles(const StructuredGrid& grid, const std::vector<
                         }
                       });
   std::map<std::pair<int64_t, int64_t>, std::array<int64_t, 3>> pairs;
-  auto label = [&](int64_t i, int64_t j, int64_t k) {
-    const int64_t v = idAt(i, j, k);
-    return v < 0 ? uint32_t(0xFFFFFFFEu) : static_cast<uint32_t>(v);
-  };
   std::vector<uint8_t> faces(P, 0);
   grid.forEachOwned([&](int64_t i, int64_t j, int64_t k, int64_t li) {
     const int64_t a = ids[li];
@@ -75,7 +71,7 @@ ParticleAnalysis analyseParticles(const StructuredGrid& grid, const std::vector<
       if (q[D] >= n[D]) continue;
       const int64_t b = idAt(q[0], q[1], q[2]);
       if (b < 0 || b == a) continue;
-      const int64_t fw = WeightSum::fixed(labelFaceWeight(label, n, g.spacing, {i, j, k}, D));
+      const int64_t fw = WeightSum::fixed(labelFaceWeight(hid, hb, n, g.spacing, {i, j, k}, D));
       area[3 * a + D] += fw;
       area[3 * b + D] += fw;
       contact[3 * a + D] += fw;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "mesh/BoxExchange.hpp"
 #include "solver/core/Error.hpp"
@@ -356,17 +357,21 @@ void visitTripleEdges(const StructuredGrid& grid, const std::vector<uint8_t>& ph
         }
 }
 
-double labelFaceWeight(const std::function<uint32_t(int64_t, int64_t, int64_t)>& label,
-                       const std::array<int64_t, 3>& n, const std::array<double, 3>& spacing,
-                       const std::array<int64_t, 3>& p, int D) {
+double labelFaceWeight(const std::vector<int64_t>& labels, const Box3& box, const std::array<int64_t, 3>& n,
+                       const std::array<double, 3>& spacing, const std::array<int64_t, 3>& p, int D) {
+  constexpr int64_t kNone = std::numeric_limits<int64_t>::min();  // outside the domain: matches no label
   auto lab = [&](int64_t i, int64_t j, int64_t k) {
-    if (i < 0 || j < 0 || k < 0 || i >= n[0] || j >= n[1] || k >= n[2]) return ~uint32_t(0);
-    return label(i, j, k);
+    if (i < 0 || j < 0 || k < 0 || i >= n[0] || j >= n[1] || k >= n[2]) return kNone;
+    return labels[static_cast<size_t>(boxIndex(box, i, j, k))];
+  };
+  auto mirrored = [&](int64_t i, int64_t j, int64_t k) {
+    return labels[static_cast<size_t>(
+        boxIndex(box, mirrorIndex(i, n[0]), mirrorIndex(j, n[1]), mirrorIndex(k, n[2])))];
   };
   const int64_t pp[3] = {p[0], p[1], p[2]};
   int64_t q[3] = {p[0], p[1], p[2]};
   ++q[D];
-  const uint32_t a = lab(pp[0], pp[1], pp[2]), b = lab(q[0], q[1], q[2]);
+  const int64_t a = lab(pp[0], pp[1], pp[2]), b = lab(q[0], q[1], q[2]);
   if (flatFacet(lab, n, pp, D, a, b)) return 1.0;
   // Smoothed (a) - (b) indicator difference at the voxels of the gradient stencil, mirrored outside.
   auto smooth = [&](int64_t i, int64_t j, int64_t k) {
@@ -374,8 +379,7 @@ double labelFaceWeight(const std::function<uint32_t(int64_t, int64_t, int64_t)>&
     for (int dz = -2; dz <= 2; ++dz)
       for (int dy = -2; dy <= 2; ++dy)
         for (int dx = -2; dx <= 2; ++dx) {
-          const uint32_t l =
-              label(mirrorIndex(i + dx, n[0]), mirrorIndex(j + dy, n[1]), mirrorIndex(k + dz, n[2]));
+          const int64_t l = mirrored(i + dx, j + dy, k + dz);
           const int v = l == a ? 1 : l == b ? -1 : 0;
           if (v) sum += v * kKernel[dx + 2] * kKernel[dy + 2] * kKernel[dz + 2];
         }

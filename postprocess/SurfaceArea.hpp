@@ -71,13 +71,12 @@ std::vector<double> interfaceAreas(const StructuredGrid& grid, const std::vector
 void visitTripleEdges(const StructuredGrid& grid, const std::vector<uint8_t>& phase, int nPhases,
                       const std::array<uint8_t, 3>& triple, const EdgeVisitor& visit);
 
-// Not collective. The weight of the face between voxels p and p + e_axis of an arbitrary label volume (domain
-// extents n), with the same flat-facet rule and the normal from the smoothed difference of the two labels'
-// indicators, evaluated directly (~700 label reads: meant for the few faces between particles of one
-// phase). label(i, j, k) is only asked for voxels inside the domain within 4 of the face (the volume is
-// mirrored at the domain faces); the value ~0u is reserved.
-double labelFaceWeight(const std::function<uint32_t(int64_t, int64_t, int64_t)>& label,
-                       const std::array<int64_t, 3>& n, const std::array<double, 3>& spacing,
-                       const std::array<int64_t, 3>& p, int axis);
+// Not collective. The weight of the face between voxels p and p + e_axis of a volume of integer labels
+// (domain extents n), with the same flat-facet rule and the normal from the smoothed difference of the two
+// labels' indicators, evaluated directly (~900 label reads: meant for the few faces between particles of one
+// phase). `labels` is laid out over `box` (x fastest), which must hold every voxel inside the domain within 4
+// of the face; the volume is mirrored at the domain faces.
+double labelFaceWeight(const std::vector<int64_t>& labels, const Box3& box, const std::array<int64_t, 3>& n,
+                       const std::array<double, 3>& spacing, const std::array<int64_t, 3>& p, int axis);
 
 }  // namespace ssb
