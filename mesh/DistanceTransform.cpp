@@ -57,10 +57,12 @@ void distanceTransform1d(const double* f, int64_t n, double w, bool closedBorder
 
 namespace {
 
-// One voxel of the transform in flight: value and (when features are tracked) the nearest site so far.
+// One voxel of the transform in flight: value and (when features are tracked) the nearest site so far, packed
+// into one integer (16 bytes a voxel instead of 24 in the transposes): coordinates offset by one so that the
+// closed border's -1 .. n fit.
 struct Cell {
   double d;
-  VoxelCoord f;
+  int64_t f;
 };
 
 // The three passes, generic in what travels with the value (double alone, or Cell with the feature).
@@ -83,11 +85,12 @@ std::vector<std::conditional_t<Features, Cell, double>> transform(const Structur
       return c;
   };
 
+  const int64_t m0 = n[0] + 2, m1 = n[1] + 2;
+  auto pack = [m0, m1](int64_t i, int64_t j, int64_t k) { return ((k + 1) * m1 + (j + 1)) * m0 + (i + 1); };
   std::vector<T> f(mask.size());
   grid.forEachOwned([&](int64_t i, int64_t j, int64_t k, int64_t li) {
     value(f[li]) = mask[li] ? inf : 0.0;
-    if constexpr (Features)
-      f[li].f = {static_cast<int32_t>(i), static_cast<int32_t>(j), static_cast<int32_t>(k)};
+    if constexpr (Features) f[li].f = pack(i, j, k);
   });
 
   std::vector<int64_t> v, site;
@@ -101,23 +104,21 @@ std::vector<std::conditional_t<Features, Cell, double>> transform(const Structur
   // After a pass along `axis`, the cell at position x of the line takes the feature of the cell at the
   // minimising site, or, for a closed-border site at -1 or n, the border voxel on this line (`own` = the
   // cell's global coordinates).
-  auto setFeature = [&](T* cell, int64_t x, const T* lineCopy, int axis, VoxelCoord own) {
+  auto setFeature = [&](T* cell, int64_t x, const T* lineCopy, int axis, std::array<int64_t, 3> own) {
     if constexpr (Features) {
       const int64_t q = site[x];
       if (q == -2) {
-        cell->f = {-1, -1, -1};
+        cell->f = -1;
       } else if (q < 0 || q >= n[axis]) {
-        own[axis] = static_cast<int32_t>(q);
-        cell->f = own;
+        own[axis] = q;
+        cell->f = pack(own[0], own[1], own[2]);
       } else {
         cell->f = lineCopy[q].f;
       }
     }
     (void)cell, (void)x, (void)lineCopy, (void)axis, (void)own;
   };
-  auto c32 = [](int64_t i, int64_t j, int64_t k) {
-    return VoxelCoord{static_cast<int32_t>(i), static_cast<int32_t>(j), static_cast<int32_t>(k)};
-  };
+  auto c32 = [](int64_t i, int64_t j, int64_t k) { return std::array<int64_t, 3>{i, j, k}; };
 
   // x and y passes on z-slabs.
   Box3 zs = slabBox(n, 2, size, rank);
@@ -176,9 +177,14 @@ std::vector<double> squaredDistanceTransform(const StructuredGrid& grid, const s
   std::vector<Cell> cells = transform<true>(grid, mask, closedBorder);
   std::vector<double> d2(cells.size());
   nearest->resize(cells.size());
+  const int64_t m0 = grid.geometry().n[0] + 2, m1 = grid.geometry().n[1] + 2;
   for (size_t i = 0; i < cells.size(); ++i) {
     d2[i] = cells[i].d;
-    (*nearest)[i] = cells[i].f;
+    const int64_t f = cells[i].f;
+    (*nearest)[i] =
+        f < 0 ? VoxelCoord{-1, -1, -1}
+              : VoxelCoord{static_cast<int32_t>(f % m0 - 1), static_cast<int32_t>((f / m0) % m1 - 1),
+                           static_cast<int32_t>(f / (m0 * m1) - 1)};
   }
   return d2;
 }
