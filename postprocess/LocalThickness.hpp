@@ -9,13 +9,15 @@
 // diameter), so at every local maximum of D (D(c) >= D of all 26 neighbours: the centres of blobs, the axes
 // of tubes, the mid-planes of plates) the centre is moved within the voxel, x in c + [-1/2, 1/2]^3, to the
 // point farthest from Q = the nearest background voxels of c and its 26 neighbours (a coarse-to-fine search
-// on a 1/4 then 1/16 voxel grid, ties to the point nearest c): D(x) = min over Q of |x - q|^2. A voxel's
+// on a 1/4 then 1/16 voxel grid, ties to the point nearest c): D(x) = min over Q of |x - q|^2. The centre
+// moves only across a ridge of D (along a plateau - a tube's axis, a plate's plane - the distance to the
+// surface does not change, while the distance to the discrete background centres would grow). A voxel's
 // value is max D over the balls containing it, reported as the diameter 2 sqrt(D) - h/2 (h = smallest voxel
 // edge): the surface lies between 0 (a curved or tilted surface passing just inside a background centre)
 // and h/2 (a face normal to an axis) inside the nearest background voxel centre, so subtracting the middle
-// of that range, h/4 per side, leaves at most h/2 per side. Measured: balls of radius 5-20 at voxel-centre,
-// face-centre, edge and corner placement within [-0.7, 0] voxel of 2R, cylinders of any axis position within
-// [-0.8, +0.1], slabs t + 1/2 (docs/morphology.md). Without refinement the lattice balls alone lose up to
+// of that range, h/4 per side, leaves at most h/2 per side. Measured: balls of radius 5-12.5 at voxel-centre,
+// face-centre, edge and corner placement -0.48 .. -0.16 voxel from 2R, balls and cylinders of any placement
+// -0.55 .. +0.05, slabs t + 1/2 (docs/morphology.md). Without refinement the lattice balls alone lose up to
 // 2.7 voxels on those shapes.
 //
 // Algorithm (distributed): distance transform with nearest-background features (mesh/DistanceTransform),
