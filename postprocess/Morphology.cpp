@@ -1,8 +1,10 @@
 // The `morphology` study: the thesis's quantification suite (sec. 2.6: MorphoLibJ, Local Thickness,
-// 3D Suite, the REV script of Appendix B) in one distributed, reproducible run. Each metric lives in its
-// own file (SurfaceArea, Geodesic, LocalThickness, PoreSizes, the cluster labelling in mesh/Connectivity);
-// this file validates the study, runs the switched-on metrics and writes results, CSV tables and PNG plots.
-// All results are independent of the rank count (integer counts are reduced before any division).
+// 3D Suite, the REV script of Appendix B) in one distributed, reproducible run, plus the descriptors twins
+// of imaged electrodes are matched on. Each metric lives in its own file (SurfaceArea, Geodesic,
+// LocalThickness, PoreSizes, LineStatistics, Particles; the cluster labelling in mesh/Connectivity, the
+// particle split in mesh/Watershed); this file validates the study, runs the switched-on metrics and writes
+// results, CSV tables and PNG plots. All results are independent of the rank count (integer or fixed-point
+// sums are reduced before any division).
 #include "postprocess/Morphology.hpp"
 
 #include <fmt/format.h>
