@@ -4,9 +4,9 @@
 #include <array>
 #include <climits>
 #include <cmath>
+#include <numeric>
 
 #include "mesh/BoxExchange.hpp"
-#include "postprocess/SurfaceArea.hpp"
 #include "solver/core/Error.hpp"
 
 namespace ssb {
@@ -39,13 +39,20 @@ std::vector<Pore> poreSizes(const StructuredGrid& grid, const std::vector<uint8_
   const auto& h = g.spacing;
   const size_t C = cc.clusters.size();  // the clusters with a voxel on this rank
 
-  // Unit directions in physical space.
-  std::vector<CroftonDirection> dirs = croftonDirections(static_cast<int>(kDirections), h);
-  if (dirs.size() != kDirections)
-    throwRun("poreSizes: expected {} directions, got {}", kDirections, dirs.size());
-  std::vector<std::array<double, 3>> u(kDirections);
-  for (size_t q = 0; q < kDirections; ++q)
-    for (int a = 0; a < 3; ++a) u[q][a] = dirs[q].d[a] * h[a] / dirs[q].length;
+  // Caliper directions: the 49 primitive lattice vectors with components in -2..2 (one of each +-pair),
+  // as unit vectors in physical space.
+  std::vector<std::array<double, 3>> u;
+  for (int z = -2; z <= 2; ++z)
+    for (int y = -2; y <= 2; ++y)
+      for (int x = -2; x <= 2; ++x) {
+        if (std::gcd(std::gcd(std::abs(x), std::abs(y)), std::abs(z)) != 1) continue;
+        const int first = x != 0 ? x : y != 0 ? y : z;
+        if (first < 0) continue;
+        const double v[3] = {x * h[0], y * h[1], z * h[2]};
+        const double len = std::sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+        u.push_back({v[0] / len, v[1] / len, v[2] / len});
+      }
+  if (u.size() != kDirections) throwRun("poreSizes: expected {} caliper directions, got {}", kDirections, u.size());
 
   // Only voxels on a cluster's boundary (or on this block's boundary) can hold an extreme projection:
   // an inner voxel has a neighbour further along any direction.

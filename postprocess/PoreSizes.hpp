@@ -2,7 +2,7 @@
 // Pore size distribution: every 6-connected cluster of a phase (labelled by mesh/Connectivity) with its
 // volume, equivalent diameter (the ball of equal volume, (6 V / pi)^(1/3)) and Feret diameter (largest
 // distance between two of its voxel centres, as the thesis's 3D Suite reports it; a single voxel has 0).
-// The Feret diameter is the largest caliper over the 49 lattice directions of SurfaceArea (all primitive
+// The Feret diameter is the largest caliper over 49 lattice directions (all primitive
 // vectors with components in -2..2): exact for extents along those directions, at most ~2.5 % short
 // otherwise (the largest angle between any direction and the nearest of the 49 is ~13 deg).
 #include <cstdint>

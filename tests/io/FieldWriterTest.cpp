@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "mesh/FieldWriter.hpp"
+#include "solver/core/AtomicFile.hpp"
 #include "solver/core/Error.hpp"
 
 namespace ssb {
@@ -169,15 +170,15 @@ TEST(FieldWriter, EveryKindOfFieldRoundTrips) {
     // Nothing is visible before close().
     if (worldRank() == 0) {
       EXPECT_FALSE(std::filesystem::exists(dir / "fields.h5"));
-      EXPECT_TRUE(std::filesystem::exists(dir / "fields.h5.tmp"));
+      EXPECT_TRUE(std::filesystem::exists(tempPathFor(dir / "fields.h5")));
     }
     fw.close();
   }
   MPI_Barrier(PETSC_COMM_WORLD);
   const auto h5 = dir / "fields.h5";
   if (worldRank() == 0) {
-    EXPECT_FALSE(std::filesystem::exists(dir / "fields.h5.tmp"));
-    EXPECT_FALSE(std::filesystem::exists(dir / "fields.xdmf.tmp"));
+    EXPECT_FALSE(std::filesystem::exists(tempPathFor(dir / "fields.h5")));
+    EXPECT_FALSE(std::filesystem::exists(tempPathFor(dir / "fields.xdmf")));
     struct Case {
       const char* dataset;
       std::vector<hsize_t> dims;
