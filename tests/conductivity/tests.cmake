@@ -12,3 +12,14 @@ ssb_add_gtest(NAME conductivity_reference SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/co
 # (1e-300 ... 1e300 S/m, and two phases with contrast 1e12); tau below its bound is a run-time error.
 ssb_add_gtest(NAME conductivity_scale SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/conductivity/ScaleFreeTest.cpp
               RANKS 1 2 LIBS ssb_physics TIMEOUT 120)
+
+# Effective conductivity tensor (issue 8): axis and inclined staircase laminates against their closed-form
+# discrete tensors and the continuum laminate within the staircase bound, sphere lattice (cubic symmetry),
+# random pack, rank independence, bad input.
+ssb_add_gtest(NAME conductivity_tensor SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/conductivity/ConductivityTensorTest.cpp
+              RANKS 1 2 LIBS ssb_physics TIMEOUT 120)
+
+# Electrode tortuosity factor (issue 8): straight pore (tau_e = 1), 1-D transmission lines computed in the
+# test, rank independence, bad input.
+ssb_add_gtest(NAME electrode_tortuosity SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/conductivity/ElectrodeTortuosityTest.cpp
+              RANKS 1 2 LIBS ssb_physics TIMEOUT 120)
