@@ -15,7 +15,7 @@
 // measures the solver error and is reported.
 //
 // Why fully periodic with a macroscopic gradient, and not Dirichlet on the two faces normal to j with
-// periodic (or symmetric) sides (PuMA's "mixed" option): the periodic problem is the homogenisation cell
+// periodic (or symmetric) sides (mixed boundaries): the periodic problem is the homogenisation cell
 // problem, so a periodic medium - a laminate of any orientation - gives its exact homogenised tensor, K is
 // symmetric by construction, and there are no boundary layers at the electrode faces (a Dirichlet face
 // forces the potential flat and bends the current of an inclined laminate over a layer about one period
