@@ -76,9 +76,10 @@ struct Evaluator {
     }
     std::vector<double> res;
     Json sim = Json::object();
+    const Json comparisons = r.results.value("measured", Json::array());
     for (auto& t : targets) {
       const Json* hit = nullptr;
-      for (const auto& m : r.results.value("measured", Json::array()))
+      for (const auto& m : comparisons)
         if (m.value("result", "") == t.result) hit = &m;
       if (!hit || !(*hit)["simulated"].is_number() || !(*hit)["measured"].is_number())
         throwRun("calibrate: evaluation {} ({}): no comparison for {}", k, point.dump(), t.result);

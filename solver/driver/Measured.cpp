@@ -137,7 +137,7 @@ const Schema& measuredSchema() {
             "Uncertainty of the value (same unit), e.g. one standard deviation.");
     sc.text("unit", "1",
             "Unit expression of value and uncertainty (\"mS/cm\", \"S/m\", \"1\" dimensionless).");
-    sc.text("source", "", "Where the value comes from (publication, table, sample).");
+    sc.text("source", "''", "Where the value comes from (publication, table, sample).");
     return sc;
   }();
   return s;
