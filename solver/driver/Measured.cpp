@@ -16,7 +16,7 @@ bool isDiagnostic(const std::string& key) {
     return key.size() >= s.size() && key.compare(key.size() - s.size(), s.size(), s) == 0;
   };
   return key == "seconds" || endsWith("_seconds") || key == "iterations" || key == "relative_residual" ||
-         key == "flux_imbalance";
+         key == "flux_imbalance" || key == "current_in" || key == "current_out" || key == "rtol";
 }
 
 std::string trim(const std::string& s) {

@@ -25,9 +25,10 @@ struct ScalarResult {
 
 // Every physical scalar of a results record, in record order: numbers and booleans of the successful studies
 // and the phases' volume fractions, then the measured comparisons (`<path>.measured`, `.uncertainty`,
-// `.ratio`, `.within_uncertainty`). Solver diagnostics (timings `*seconds`, `iterations`,
-// `relative_residual`, `flux_imbalance`) are left out: they are properties of the run, not of the
-// microstructure, and differ between rank counts; they stay in results.json.
+// `.ratio`, `.within_uncertainty`). Solver settings and diagnostics (timings `*seconds`, `iterations`,
+// `relative_residual`, `flux_imbalance`, `current_in` / `current_out` (their mismatch is the solver error;
+// `current` is the result), `rtol`) are left out: they are properties of the run, not of the microstructure,
+// and differ between rank counts; they stay in results.json.
 std::vector<ScalarResult> scalarResults(const Json& results);
 
 struct MeasuredValue {
