@@ -149,7 +149,8 @@ Case loadCase(MPI_Comm comm, const CaseInput& input) {
   Params volume(root["volume"], volumeSchema(), "volume");
   VolumePlan plan = planVolume(comm, volume);
 
-  Case c{input.file, root, inputText, volume, std::move(phases), std::move(studies), output, plan};
+  Case c{input.file, root, inputText, volume, std::move(phases), std::move(studies), output, plan, {}};
+  c.measured = parseMeasured(root["measured"]);
   checkSize(comm, c);
   int ranks = 1;
   MPI_Comm_size(comm, &ranks);

@@ -12,6 +12,7 @@
 #include "mesh/PhaseMap.hpp"
 #include "mesh/VolumeSource.hpp"
 #include "solver/core/Params.hpp"
+#include "solver/driver/Measured.hpp"
 #include "solver/driver/StudyRegistry.hpp"
 
 namespace ssb {
@@ -42,7 +43,8 @@ struct Case {
   PhaseMap phases;
   std::vector<StudyEntry> studies;
   OutputSettings output;
-  VolumePlan plan;  // the volume's grid, known before it is read
+  VolumePlan plan;                      // the volume's grid, known before it is read
+  std::vector<MeasuredValue> measured;  // `measured:`, compared with the results after the studies ran
 };
 
 // Collective on `comm` (rank 0 reads the volume file's header; the size check needs the rank count and

@@ -145,6 +145,14 @@ CaseResult runCase(MPI_Comm comm, const Case& c, const std::filesystem::path& ou
     results["studies"].push_back(entry);
     writeResults();  // after each study, so finished results survive a later crash
   }
+  if (!c.measured.empty()) {
+    results["measured"] = compareMeasured(c.measured, results);
+    for (const auto& m : results["measured"])
+      if (m.contains("error")) {
+        inputFailed = true;  // a result path or unit that only the results could judge
+        Log::warn(fmt::format("measured: {}", m["error"].get<std::string>()));
+      }
+  }
   if (fields) fields->close();
   results["complete"] = true;
   writeResults();

@@ -12,6 +12,9 @@
 #include "physics/ElectrodeTortuosity.hpp"
 #include "postprocess/Morphology.hpp"
 #include "solver/core/LinearSolve.hpp"
+#include "solver/driver/Calibration.hpp"
+#include "solver/driver/Measured.hpp"
+#include "solver/driver/Sweep.hpp"
 
 namespace ssb {
 
@@ -195,6 +198,18 @@ const Schema& caseSchema() {
                "List of studies, each a mapping with `type:` (conductivity, morphology, conductivity_tensor, "
                "electrode_tortuosity) and the keys of that type.");
     sc.declare("output", ParamType::Section, "{}", "Output settings.").nest(outputSchema());
+    sc.declare("measured", ParamType::SectionList, "[]",
+               "Measured values compared with results (docs/studies.md): simulated, measured, ratio, "
+               "within_uncertainty in results.json under `measured`.")
+        .nest(measuredSchema());
+    sc.declare("sweep", ParamType::Section, std::nullopt,
+               "Run the case for many inputs (grid, zip, list); see docs/studies.md.")
+        .nest(sweepSchema())
+        .makeOptional();
+    sc.declare("calibrate", ParamType::Section, std::nullopt,
+               "Fit one or two inputs to `measured:` values; see docs/studies.md.")
+        .nest(calibrateSchema())
+        .makeOptional();
     return sc;
   }();
   return s;

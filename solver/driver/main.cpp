@@ -1,5 +1,5 @@
 // ssbvox: voxel-based multiphysics for all-solid-state battery microstructures.
-//   ssbvox run CASE.yaml [--set key.path=value ...] [-- PETSc options]
+//   ssbvox run CASE.yaml [--set key.path=value ...] [-- PETSc options]   (a case, a sweep or a calibration)
 //   ssbvox info VOLUME [--json]
 //   ssbvox params
 //   ssbvox --version
@@ -16,6 +16,7 @@
 #include "solver/driver/Case.hpp"
 #include "solver/driver/CaseRunner.hpp"
 #include "solver/driver/InfoCommand.hpp"
+#include "solver/driver/RunCommand.hpp"
 #include "solver/driver/StudyRegistry.hpp"
 
 int main(int argc, char** argv) {
@@ -91,13 +92,7 @@ int main(int argc, char** argv) {
         input.file = caseFile;
         input.text = ssb::readCaseFile(comm, caseFile);
         for (const auto& a : assignments) input.overrides.push_back(ssb::parseOverride(a));
-        const ssb::Case c = ssb::loadCase(comm, input);
-        const ssb::CaseResult r = ssb::runCase(comm, c, c.output.dir);
-        if (ssb::PetscSession::rank(comm) == 0) {
-          std::printf("%s", ssb::caseSummary(r.results, c.output.dir).c_str());
-          std::fflush(stdout);
-        }
-        code = r.exitStatus;
+        code = ssb::runCommand(comm, input);  // one case, a sweep or a calibration
       } else if (*infoCmd) {
         if (!rawShape.empty()) spec.rawShape = {rawShape[2], rawShape[1], rawShape[0]};
         code = ssb::infoCommand(comm, spec, json);
