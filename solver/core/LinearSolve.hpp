@@ -34,6 +34,7 @@ class ScopedPetscOptions {
 
 enum class SystemKind {
   SymmetricPositiveDefinite,  // diffusion / conduction on voxels: CG + hypre BoomerAMG
+  Elasticity,  // vector SPD (3 dof per node) with the rigid-body near-null space set on the matrix: CG + GAMG
 };
 
 // Default options of a kind (prefix-less), inserted after the user's so that the user's win.

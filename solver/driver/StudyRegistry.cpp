@@ -5,6 +5,7 @@
 #include "mesh/PhaseMap.hpp"
 #include "mesh/VolumeSource.hpp"
 #include "physics/Conductivity.hpp"
+#include "physics/Mechanics.hpp"
 #include "postprocess/Morphology.hpp"
 
 namespace ssb {
@@ -64,6 +65,7 @@ const std::vector<StudyType>& studyTypes() {
   static const std::vector<StudyType> types = {
       {"conductivity", &conductivitySchema(), runConductivity, conductivitySummary},
       {"morphology", &morphologySchema(), runMorphology, morphologySummary},
+      {"mechanics", &mechanicsSchema(), runMechanics, mechanicsSummary},
   };
   return types;
 }
