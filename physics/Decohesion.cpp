@@ -93,18 +93,100 @@ InterfaceDamage::Update InterfaceDamage::update(const std::vector<elastic::Vec6>
     const BilinearCohesiveLaw law = lawOf(b);
     const double delta = h[static_cast<size_t>(b.axis)] * sigma / b.modulus;
     const bool open = delta > 0.0;
-    const double kappaTrial = open ? std::max(b.kappa, delta) : b.kappa;
-    const double d = law.damage(kappaTrial);
-    u.maxDamageChange = std::max(u.maxDamageChange, std::abs(d - b.damage));
-    if (open != b.open && std::max(d, b.damage) > 0.0) ++u.switched;
+    b.kappaTrial = open ? std::max(b.kappa, delta) : b.kappa;
+    b.target = law.damage(b.kappaTrial);
+    u.maxDamageChange = std::max(u.maxDamageChange, std::abs(b.target - b.damage));
+    if (open != b.open && std::max(b.target, b.damage) > 0.0) ++u.switched;
     b.delta = delta;
     b.open = open;
-    b.kappaTrial = kappaTrial;
-    b.damage = d;
   }
   MPI_Allreduce(MPI_IN_PLACE, &u.maxDamageChange, 1, MPI_DOUBLE, MPI_MAX, m_grid.comm());
   MPI_Allreduce(MPI_IN_PLACE, &u.switched, 1, MPI_INT64_T, MPI_SUM, m_grid.comm());
+  if (u.switched > 0) {  // the map changed branch: old differences mislead the extrapolation
+    m_dX.clear();
+    m_dF.clear();
+    m_haveLast = false;
+  }
   return u;
+}
+
+void InterfaceDamage::advance(int depth) {
+  // Type-II Anderson mixing (Walker & Ni 2011) of the fixed point d = G(d), G = the law's damage of the solution
+  // computed with d: x_{k+1} = x_k + f_k - (dX + dF) gamma, gamma = argmin |f_k - dF gamma|_2, f_k = G(x_k) - x_k.
+  // The plain secant iteration converges linearly, slowly when the band is stiff against its surroundings; the
+  // mixing extrapolates the same sequence at no extra solve.
+  const size_t n = m_bands.size();
+  std::vector<double> x(n), f(n);
+  for (size_t i = 0; i < n; ++i) {
+    x[i] = m_bands[i].damage;
+    f[i] = m_bands[i].target - m_bands[i].damage;
+  }
+  std::vector<double> next(n);
+  for (size_t i = 0; i < n; ++i) next[i] = x[i] + f[i];
+  if (depth > 0 && m_haveLast) {  // a rank without bands keeps the same (empty) history: collective below
+    std::vector<double> dx(n), df(n);
+    for (size_t i = 0; i < n; ++i) {
+      dx[i] = x[i] - m_lastX[i];
+      df[i] = f[i] - m_lastF[i];
+    }
+    m_dX.push_back(std::move(dx));
+    m_dF.push_back(std::move(df));
+    if (m_dX.size() > static_cast<size_t>(depth)) {
+      m_dX.erase(m_dX.begin());
+      m_dF.erase(m_dF.begin());
+    }
+  }
+  m_lastX = x;
+  m_lastF = f;
+  m_haveLast = true;
+  const size_t m = m_dF.size();
+  if (depth > 0 && m > 0) {
+    // Normal equations (m <= depth, small): A = dF^T dF, r = dF^T f, summed over the ranks.
+    std::vector<double> buf(m * m + m, 0.0);
+    for (size_t a = 0; a < m; ++a) {
+      for (size_t b = 0; b < m; ++b)
+        for (size_t i = 0; i < n; ++i) buf[a * m + b] += m_dF[a][i] * m_dF[b][i];
+      for (size_t i = 0; i < n; ++i) buf[m * m + a] += m_dF[a][i] * f[i];
+    }
+    MPI_Allreduce(MPI_IN_PLACE, buf.data(), static_cast<int>(buf.size()), MPI_DOUBLE, MPI_SUM, m_grid.comm());
+    double trace = 0.0;
+    for (size_t a = 0; a < m; ++a) trace += buf[a * m + a];
+    std::vector<double> gamma(m, 0.0);
+    bool ok = trace > 0.0;
+    if (ok) {
+      // Gaussian elimination with a small Tikhonov shift (identical on every rank: same reduced numbers).
+      std::vector<std::vector<double>> A(m, std::vector<double>(m + 1));
+      for (size_t a = 0; a < m; ++a) {
+        for (size_t b = 0; b < m; ++b) A[a][b] = buf[a * m + b] + (a == b ? 1e-10 * trace : 0.0);
+        A[a][m] = buf[m * m + a];
+      }
+      for (size_t c = 0; c < m && ok; ++c) {
+        size_t p = c;
+        for (size_t r = c + 1; r < m; ++r)
+          if (std::abs(A[r][c]) > std::abs(A[p][c])) p = r;
+        std::swap(A[c], A[p]);
+        if (A[c][c] == 0.0) ok = false;
+        for (size_t r = c + 1; r < m && ok; ++r) {
+          const double q = A[r][c] / A[c][c];
+          for (size_t k = c; k <= m; ++k) A[r][k] -= q * A[c][k];
+        }
+      }
+      for (size_t c = m; c-- > 0 && ok;) {
+        double s = A[c][m];
+        for (size_t k = c + 1; k < m; ++k) s -= A[c][k] * gamma[k];
+        gamma[c] = s / A[c][c];
+        if (!std::isfinite(gamma[c])) ok = false;
+      }
+    }
+    if (ok)
+      for (size_t a = 0; a < m; ++a)
+        for (size_t i = 0; i < n; ++i) next[i] -= gamma[a] * (m_dX[a][i] + m_dF[a][i]);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    Band& b = m_bands[i];
+    const double floor = lawOf(b).damage(b.kappa);  // irreversible: never below the committed damage
+    b.damage = std::clamp(next[i], floor, 1.0);
+  }
 }
 
 std::vector<std::array<double, 6>> InterfaceDamage::crackCompliance() const {
@@ -121,7 +203,13 @@ std::vector<std::array<double, 6>> InterfaceDamage::crackCompliance() const {
 }
 
 void InterfaceDamage::commit() {
-  for (auto& b : m_bands) b.kappa = b.kappaTrial;
+  for (auto& b : m_bands) {
+    b.kappa = b.kappaTrial;
+    b.damage = b.target;
+  }
+  m_dX.clear();
+  m_dF.clear();
+  m_haveLast = false;
 }
 
 InterfaceFaceFields InterfaceDamage::faceFields() const {

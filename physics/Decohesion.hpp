@@ -72,14 +72,19 @@ class InterfaceDamage {
                   double fractureEnergy);
 
   struct Update {
-    double maxDamageChange = 0.0;  // over all bands (global)
-    int64_t switched = 0;          // bands that changed open <-> closed (global)
+    double maxDamageChange = 0.0;  // max |d(strains) - d used in the solve| over all bands (global)
+    int64_t switched = 0;          // damaged bands that changed open <-> closed (global)
   };
-  // Collective. New trial state from the intact stresses of the current strains (per owned voxel).
+  // Collective. The damage the law gives for the intact stresses of the current strains (per owned voxel),
+  // against the damage the strains were computed with: the residual of the fixed-point iteration.
   Update update(const std::vector<elastic::Vec6>& intactStress);
-  // Not collective. Crack compliances for ElasticOperator::setCrackCompliance (trial state).
+  // Collective. The damage for the next solve: Anderson-accelerated fixed-point step (memory `depth`; plain
+  // step d = d(strains) when depth is 0), clipped to [committed damage, 1] (irreversible).
+  void advance(int depth);
+  // Not collective. Crack compliances for ElasticOperator::setCrackCompliance (the damage of the next solve).
   std::vector<std::array<double, 6>> crackCompliance() const;
-  void commit();  // the trial history becomes the committed one (end of a converged step)
+  // Accept the law's damage of the last update and make its history the committed one (end of a converged step).
+  void commit();
 
   InterfaceFaceFields faceFields() const;  // collective
   Json statistics() const;                 // collective; SI units, see `units` in the study results
@@ -97,7 +102,8 @@ class InterfaceDamage {
     double kappa = 0.0;        // committed history [m]
     double kappaTrial = 0.0;   // trial history
     double delta = 0.0;        // current opening [m] (negative: compression)
-    double damage = 0.0;       // trial damage
+    double damage = 0.0;       // damage used in the current solve
+    double target = 0.0;       // damage the law gives for the current solution's opening
     bool open = false;
   };
   BilinearCohesiveLaw lawOf(const Band& b) const;
@@ -106,6 +112,10 @@ class InterfaceDamage {
   std::array<bool, 3> m_periodic;
   double m_strength, m_fractureEnergy;
   std::vector<Band> m_bands;
+  // Anderson history: differences of successive iterates and residuals (local band entries).
+  std::vector<std::vector<double>> m_dX, m_dF;
+  std::vector<double> m_lastX, m_lastF;
+  bool m_haveLast = false;
   std::vector<std::array<uint8_t, 3>> m_faceInterface;  // +a face of owned voxel is an interface
   std::vector<std::array<uint8_t, 3>> m_faceBandSelf;   // ... and its band is this voxel (else the neighbour)
   int64_t m_bandsGlobal = 0;

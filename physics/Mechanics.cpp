@@ -90,6 +90,8 @@ const Schema& decohesionSchema() {
             true);
     sc.integer("max_iterations", "200", 1, 100000,
                "Secant iterations per load step before the solve is declared not converged (RunError).");
+    sc.integer("acceleration_depth", "5", 0, 50,
+               "Anderson acceleration memory of the damage iteration (0: plain secant/fixed-point iteration).");
     sc.real("tolerance", "1e-4", "", 0.0, 0.1,
             "Converged when no face's damage changes by more than this between two iterations (and no damaged "
             "face switches between open and closed).",
@@ -264,6 +266,7 @@ struct MechanicsModel::Impl {
   std::unique_ptr<ElasticOperator> op;
   std::unique_ptr<InterfaceDamage> damage;
   int maxIterations = 200;
+  int andersonDepth = 5;
   double tolerance = 1e-4;
   double strength = 0.0, fractureEnergy = 0.0;
 
@@ -315,6 +318,7 @@ MechanicsModel::Impl::Impl(const StudyContext& ctx, const Params& p)
     strength = d.real("strength");
     fractureEnergy = d.real("fracture_energy");
     maxIterations = static_cast<int>(d.integer("max_iterations"));
+    andersonDepth = static_cast<int>(d.integer("acceleration_depth"));
     tolerance = d.real("tolerance");
     if (!(strength > 0.0)) throwInput("{}: must be > 0", d.keyPath("strength"));
     if (!(fractureEnergy > 0.0)) throwInput("{}: must be > 0", d.keyPath("fracture_energy"));
@@ -755,6 +759,7 @@ Json MechanicsModel::Impl::runStep(double level) {
       converged = true;
       break;
     }
+    damage->advance(andersonDepth);
   }
   totalNonlinearIterations += iterations;
   totalLinearIterations += linear;
