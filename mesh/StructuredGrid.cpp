@@ -44,13 +44,14 @@ DMHandle StructuredGrid::createNodeDM(int dof, std::array<bool, 3> periodic) con
     bt[a] = periodic[a] ? DM_BOUNDARY_PERIODIC : DM_BOUNDARY_NONE;
   }
   DMHandle dm;
-  SSB_PETSC(DMDACreate3d(m_comm, bt[0], bt[1], bt[2], DMDA_STENCIL_BOX, nodes[0], nodes[1], nodes[2], procs[0],
-                         procs[1], procs[2], dof, 1, ranges[0].data(), ranges[1].data(), ranges[2].data(),
-                         dm.out()));
+  SSB_PETSC(DMDACreate3d(m_comm, bt[0], bt[1], bt[2], DMDA_STENCIL_BOX, nodes[0], nodes[1], nodes[2],
+                         procs[0], procs[1], procs[2], dof, 1, ranges[0].data(), ranges[1].data(),
+                         ranges[2].data(), dm.out()));
   SSB_PETSC(DMSetUp(dm));
   // PETSc spaces a periodic axis's n nodes over [0, L) and a bounded axis's n + 1 nodes over [0, L], so
   // node i sits at i h either way.
-  SSB_PETSC(DMDASetUniformCoordinates(dm, 0.0, m_geom.length(0), 0.0, m_geom.length(1), 0.0, m_geom.length(2)));
+  SSB_PETSC(
+      DMDASetUniformCoordinates(dm, 0.0, m_geom.length(0), 0.0, m_geom.length(1), 0.0, m_geom.length(2)));
   return dm;
 }
 

@@ -36,8 +36,8 @@ class GhostedCells {
 }  // namespace
 
 InterfaceDamage::InterfaceDamage(const StructuredGrid& grid, const std::vector<MechRole>& role,
-                                 const std::vector<elastic::Mat6>& intactStiffness, std::array<bool, 3> periodic,
-                                 double strength, double fractureEnergy)
+                                 const std::vector<elastic::Mat6>& intactStiffness,
+                                 std::array<bool, 3> periodic, double strength, double fractureEnergy)
     : m_grid(grid), m_periodic(periodic), m_strength(strength), m_fractureEnergy(fractureEnergy) {
   const auto& n = grid.geometry().n;
   std::vector<double> r(role.size());
@@ -61,10 +61,12 @@ InterfaceDamage::InterfaceDamage(const StructuredGrid& grid, const std::vector<M
       if ((self == MechRole::Active && up == MechRole::Electrolyte) ||
           (self == MechRole::Electrolyte && up == MechRole::Active)) {
         m_faceInterface[static_cast<size_t>(l)][static_cast<size_t>(a)] = 1;
-        m_faceBandSelf[static_cast<size_t>(l)][static_cast<size_t>(a)] = self == MechRole::Electrolyte ? 1 : 0;
+        m_faceBandSelf[static_cast<size_t>(l)][static_cast<size_t>(a)] =
+            self == MechRole::Electrolyte ? 1 : 0;
       }
       if (self != MechRole::Electrolyte) continue;
-      const int faces = (up == MechRole::Active ? 1 : 0) + (roleAt(i, j, k, a, -1) == MechRole::Active ? 1 : 0);
+      const int faces =
+          (up == MechRole::Active ? 1 : 0) + (roleAt(i, j, k, a, -1) == MechRole::Active ? 1 : 0);
       if (faces == 0) continue;
       const elastic::Mat6& C = intactStiffness[static_cast<size_t>(l)];
       Band b;
@@ -111,10 +113,10 @@ InterfaceDamage::Update InterfaceDamage::update(const std::vector<elastic::Vec6>
 }
 
 void InterfaceDamage::advance(int depth) {
-  // Type-II Anderson mixing (Walker & Ni 2011) of the fixed point d = G(d), G = the law's damage of the solution
-  // computed with d: x_{k+1} = x_k + f_k - (dX + dF) gamma, gamma = argmin |f_k - dF gamma|_2, f_k = G(x_k) - x_k.
-  // The plain secant iteration converges linearly, slowly when the band is stiff against its surroundings; the
-  // mixing extrapolates the same sequence at no extra solve.
+  // Type-II Anderson mixing (Walker & Ni 2011) of the fixed point d = G(d), G = the law's damage of the
+  // solution computed with d: x_{k+1} = x_k + f_k - (dX + dF) gamma, gamma = argmin |f_k - dF gamma|_2, f_k =
+  // G(x_k) - x_k. The plain secant iteration converges linearly, slowly when the band is stiff against its
+  // surroundings; the mixing extrapolates the same sequence at no extra solve.
   const size_t n = m_bands.size();
   std::vector<double> x(n), f(n);
   for (size_t i = 0; i < n; ++i) {

@@ -1,16 +1,18 @@
 #pragma once
 // Decohesion of active|electrolyte interfaces: a tension-only bilinear traction-separation law with
-// irreversible damage, realised as a one-voxel crack band in the electrolyte voxel next to each interface face.
+// irreversible damage, realised as a one-voxel crack band in the electrolyte voxel next to each interface
+// face.
 //
 // Law (normal opening delta [m], history kappa = the largest opening of the committed history):
 //   t = K delta                                delta <= delta_0 = sigma_c / K           (intact)
 //   t = (1 - d) K delta,  d(kappa) = delta_f (kappa - delta_0) / (kappa (delta_f - delta_0))
 //                                              delta_0 < kappa < delta_f = 2 G_c / sigma_c  (softening)
 //   t = 0, d = 1 (debonded)                    kappa >= delta_f
-// The energy per area dissipated to full separation is the area under the envelope, sigma_c delta_f / 2 = G_c.
-// Damage never decreases (kappa is committed only at the end of a converged load step). Compression
-// (delta <= 0) is contact: the normal stiffness across a damaged face is intact, so faces do not interpenetrate;
-// the shear stiffness on a damaged face scales with (1 - d), open or closed (frictionless once debonded).
+// The energy per area dissipated to full separation is the area under the envelope, sigma_c delta_f / 2 =
+// G_c. Damage never decreases (kappa is committed only at the end of a converged load step). Compression
+// (delta <= 0) is contact: the normal stiffness across a damaged face is intact, so faces do not
+// interpenetrate; the shear stiffness on a damaged face scales with (1 - d), open or closed (frictionless
+// once debonded).
 //
 // Realisation (crack band, Bazant & Oh 1983): Q1 nodes are shared between voxels, so the grid has no
 // displacement jump. The electrolyte voxel E next to an active voxel across a face normal to axis a is the
@@ -18,10 +20,10 @@
 // intact stress of its current strain (ElasticityKernels: crackedStiffness), and the opening that drives the
 // law is delta = h_a sigma_aa^el / M_E, M_E = lambda + 2 mu of the electrolyte and h_a the voxel edge: for a
 // laterally confined band this is exactly the band's stretch h_a eps_aa, so K = M_E / h_a and the band
-// dissipates G_c per unit face area. The gap (the inelastic opening, what a micrograph would show) is d delta.
-// A band that borders active voxels on both sides along a (a one-voxel electrolyte layer) shares its gap
-// between its two faces. The band snaps back by itself unless delta_0 < delta_f, i.e. h_a < 2 G_c M_E / sigma_c^2.
-// Units: Pa, J/m^2, m.
+// dissipates G_c per unit face area. The gap (the inelastic opening, what a micrograph would show) is d
+// delta. A band that borders active voxels on both sides along a (a one-voxel electrolyte layer) shares its
+// gap between its two faces. The band snaps back by itself unless delta_0 < delta_f, i.e. h_a < 2 G_c M_E /
+// sigma_c^2. Units: Pa, J/m^2, m.
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -39,7 +41,7 @@ struct BilinearCohesiveLaw {
   double fractureEnergy = 0.0;  // G_c [J/m^2]
   double stiffness = 0.0;       // K [Pa/m]
 
-  double onsetOpening() const { return strength / stiffness; }          // delta_0
+  double onsetOpening() const { return strength / stiffness; }               // delta_0
   double failureOpening() const { return 2.0 * fractureEnergy / strength; }  // delta_f
   double damage(double kappa) const {
     const double d0 = onsetOpening(), df = failureOpening();
@@ -60,7 +62,7 @@ struct InterfaceFaceFields {
   std::vector<std::array<uint8_t, 3>> isInterface;  // active|electrolyte face, both load-carrying
   std::vector<std::array<double, 3>> damage;        // [-], 1 = debonded
   std::vector<std::array<double, 3>> opening;       // gap width [m]
-  std::vector<std::array<double, 3>> contact;       // 1 - d, 0 when debonded; 1 on faces that are no interface
+  std::vector<std::array<double, 3>> contact;  // 1 - d, 0 when debonded; 1 on faces that are no interface
 };
 
 class InterfaceDamage {
@@ -68,8 +70,8 @@ class InterfaceDamage {
   // Collective. role: per owned voxel. C: per owned voxel intact stiffness (used for electrolyte voxels).
   // periodic: which axes wrap (faces across a periodic boundary are interfaces too).
   InterfaceDamage(const StructuredGrid& grid, const std::vector<MechRole>& role,
-                  const std::vector<elastic::Mat6>& intactStiffness, std::array<bool, 3> periodic, double strength,
-                  double fractureEnergy);
+                  const std::vector<elastic::Mat6>& intactStiffness, std::array<bool, 3> periodic,
+                  double strength, double fractureEnergy);
 
   struct Update {
     double maxDamageChange = 0.0;  // max |d(strains) - d used in the solve| over all bands (global)
@@ -83,7 +85,8 @@ class InterfaceDamage {
   void advance(int depth);
   // Not collective. Crack compliances for ElasticOperator::setCrackCompliance (the damage of the next solve).
   std::vector<std::array<double, 6>> crackCompliance() const;
-  // Accept the law's damage of the last update and make its history the committed one (end of a converged step).
+  // Accept the law's damage of the last update and make its history the committed one (end of a converged
+  // step).
   void commit();
 
   InterfaceFaceFields faceFields() const;  // collective
@@ -96,14 +99,14 @@ class InterfaceDamage {
   struct Band {
     int64_t voxel = 0;  // owned local index
     int axis = 0;
-    int faces = 1;             // interface faces of the voxel normal to axis (1 or 2)
-    double modulus = 0.0;      // M_E [Pa]
-    double shear = 0.0;        // mu_E [Pa]
-    double kappa = 0.0;        // committed history [m]
-    double kappaTrial = 0.0;   // trial history
-    double delta = 0.0;        // current opening [m] (negative: compression)
-    double damage = 0.0;       // damage used in the current solve
-    double target = 0.0;       // damage the law gives for the current solution's opening
+    int faces = 1;            // interface faces of the voxel normal to axis (1 or 2)
+    double modulus = 0.0;     // M_E [Pa]
+    double shear = 0.0;       // mu_E [Pa]
+    double kappa = 0.0;       // committed history [m]
+    double kappaTrial = 0.0;  // trial history
+    double delta = 0.0;       // current opening [m] (negative: compression)
+    double damage = 0.0;      // damage used in the current solve
+    double target = 0.0;      // damage the law gives for the current solution's opening
     bool open = false;
   };
   BilinearCohesiveLaw lawOf(const Band& b) const;

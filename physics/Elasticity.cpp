@@ -5,6 +5,7 @@
 #include <petscdmda.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include "solver/core/MpiUtil.hpp"
 
@@ -51,7 +52,8 @@ ElasticOperator::ElasticOperator(const StructuredGrid& grid, std::vector<int> ma
     : m_grid(grid), m_material(std::move(material)), m_stiffness(std::move(stiffness)), m_bc(std::move(bc)) {
   const VoxelGrid& g = grid.geometry();
   if (m_material.size() != static_cast<size_t>(grid.owned().voxels()))
-    throwRun("ElasticOperator: {} material entries for {} owned voxels", m_material.size(), grid.owned().voxels());
+    throwRun("ElasticOperator: {} material entries for {} owned voxels", m_material.size(),
+             grid.owned().voxels());
   m_h = {g.spacing[0], g.spacing[1], g.spacing[2]};
   m_dm = grid.createNodeDM(3, m_bc.periodic);
   PetscInt lo[3], sz[3];
@@ -88,7 +90,8 @@ ElasticOperator::ElasticOperator(const StructuredGrid& grid, std::vector<int> ma
     SSB_PETSC(VecGetArray(loc, &a));
     grid.forEachOwned([&](int64_t i, int64_t j, int64_t k, int64_t l) {
       if (m_material[static_cast<size_t>(l)] < 0) return;
-      for (int m = 0; m < 8; ++m) a[3 * localNode(i + (m & 1), j + ((m >> 1) & 1), k + ((m >> 2) & 1))] += 1.0;
+      for (int m = 0; m < 8; ++m)
+        a[3 * localNode(i + (m & 1), j + ((m >> 1) & 1), k + ((m >> 2) & 1))] += 1.0;
     });
     SSB_PETSC(VecRestoreArray(loc, &a));
     SSB_PETSC(VecSet(glob, 0.0));
@@ -119,7 +122,8 @@ ElasticOperator::ElasticOperator(const StructuredGrid& grid, std::vector<int> ma
     });
     count = allreduceSum(grid.comm(), count);
     const int64_t total = g.n[(a + 1) % 3] * g.n[(a + 2) % 3];
-    m_tractionScale[static_cast<size_t>(face)] = count > 0 ? static_cast<double>(total) / static_cast<double>(count) : 0.0;
+    m_tractionScale[static_cast<size_t>(face)] =
+        count > 0 ? static_cast<double>(total) / static_cast<double>(count) : 0.0;
   }
 
   // Dirichlet rows of the owned nodes: face conditions and pins.
@@ -158,7 +162,8 @@ ElasticOperator::ElasticOperator(const StructuredGrid& grid, std::vector<int> ma
             }
           }
           for (const auto& p : m_bc.pins)
-            if (p.node[0] == i && p.node[1] == j && p.node[2] == k) held[static_cast<size_t>(p.component)] = true;
+            if (p.node[0] == i && p.node[1] == j && p.node[2] == k)
+              held[static_cast<size_t>(p.component)] = true;
           for (int c = 0; c < 3; ++c)
             if (held[static_cast<size_t>(c)]) {
               m_dirichletRows.push_back(globalRow(i, j, k, c));
@@ -185,7 +190,8 @@ VecHandle ElasticOperator::createVector() const {
 
 void ElasticOperator::setEigenstrain(std::vector<double> linearStrain) {
   if (!linearStrain.empty() && linearStrain.size() != m_material.size())
-    throwRun("ElasticOperator::setEigenstrain: {} values for {} owned voxels", linearStrain.size(), m_material.size());
+    throwRun("ElasticOperator::setEigenstrain: {} values for {} owned voxels", linearStrain.size(),
+             m_material.size());
   m_eigenstrain = std::move(linearStrain);
 }
 
@@ -195,7 +201,8 @@ void ElasticOperator::setCrackCompliance(const std::vector<std::array<double, 6>
   m_crackedK.clear();
   if (w.empty()) return;
   if (w.size() != m_material.size())
-    throwRun("ElasticOperator::setCrackCompliance: {} values for {} owned voxels", w.size(), m_material.size());
+    throwRun("ElasticOperator::setCrackCompliance: {} values for {} owned voxels", w.size(),
+             m_material.size());
   m_crackIndex.assign(m_material.size(), -1);
   for (size_t l = 0; l < w.size(); ++l) {
     if (m_material[l] < 0) continue;
@@ -256,7 +263,8 @@ void ElasticOperator::assemble(const ElasticLoad& load, Vec b, Vec u) {
       if (shifted)
         for (int r = 0; r < 24; ++r) {
           double s = 0.0;
-          for (int c = 0; c < 24; ++c) s += Ke[static_cast<size_t>(r * 24 + c)] * shift[static_cast<size_t>(c)];
+          for (int c = 0; c < 24; ++c)
+            s += Ke[static_cast<size_t>(r * 24 + c)] * shift[static_cast<size_t>(c)];
           f[static_cast<size_t>(r)] -= s;
         }
       // Stack pressure on traction faces: a uniform traction gives A_f / 4 to each of the 4 face nodes.
@@ -267,7 +275,8 @@ void ElasticOperator::assemble(const ElasticLoad& load, Vec b, Vec u) {
           const int face = domainFace(a, plus);
           if (m_bc.faces[static_cast<size_t>(face)] != FaceCondition::Traction) continue;
           if (idx[a] != (plus ? g.n[a] - 1 : 0)) continue;
-          const double t = (plus ? -1.0 : 1.0) * m_bc.pressure * load.factor * m_tractionScale[static_cast<size_t>(face)];
+          const double t =
+              (plus ? -1.0 : 1.0) * m_bc.pressure * load.factor * m_tractionScale[static_cast<size_t>(face)];
           for (int m = 0; m < 8; ++m)
             if (((m >> a) & 1) == plus) f[static_cast<size_t>(3 * m + a)] += t * area / 4.0;
         }
@@ -309,12 +318,26 @@ void ElasticOperator::assemble(const ElasticLoad& load, Vec b, Vec u) {
                                m_diagonal, u, b));
 }
 
-LinearSolveResult ElasticOperator::solve(const ElasticLoad& load, Vec u, double rtol, const std::string& prefix,
-                                         const std::string& who) {
+LinearSolveResult ElasticOperator::solve(const ElasticLoad& load, Vec u, double rtol,
+                                         const std::string& prefix, const std::string& who) {
+  const auto t0 = std::chrono::steady_clock::now();
   VecHandle b;
   SSB_PETSC(VecDuplicate(u, b.out()));
   assemble(load, b, u);
+  m_assemblySeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return solveLinear(m_A, b, u, SystemKind::Elasticity, prefix, rtol, who);
+}
+
+ElasticOperator::MatrixInfo ElasticOperator::matrixInfo() const {
+  MatInfo info;
+  SSB_PETSC(MatGetInfo(m_A, MAT_GLOBAL_SUM, &info));
+  MatrixInfo r;
+  r.nonzeros = info.nz_used;
+  r.nodes = static_cast<double>(m_nodes[0] * m_nodes[1] * m_nodes[2]);
+  // AIJ storage with 32-bit indices: a value (8 B) and a column index (4 B) per allocated nonzero, a row
+  // pointer (4 B) per row. (MatInfo's `memory` is only filled with PETSc's malloc logging.)
+  r.bytes = 12.0 * info.nz_allocated + 4.0 * 3.0 * r.nodes;
+  return r;
 }
 
 template <typename F>
@@ -335,7 +358,8 @@ void ElasticOperator::forEachElement(Vec u, const ElasticLoad& load, F&& f) cons
       const int64_t node = localNode(i + (m & 1), j + ((m >> 1) & 1), k + ((m >> 2) & 1));
       for (int c = 0; c < 3; ++c) U[static_cast<size_t>(3 * m + c)] = a[3 * node + c];
       for (int ax = 0; ax < 3; ++ax)
-        if (jump[ax] != 0.0 && idx[ax] == g.n[ax] - 1 && ((m >> ax) & 1)) U[static_cast<size_t>(3 * m + ax)] += jump[ax];
+        if (jump[ax] != 0.0 && idx[ax] == g.n[ax] - 1 && ((m >> ax) & 1))
+          U[static_cast<size_t>(3 * m + ax)] += jump[ax];
     }
     f(static_cast<size_t>(l), idx, U);
   });
@@ -344,7 +368,9 @@ void ElasticOperator::forEachElement(Vec u, const ElasticLoad& load, F&& f) cons
 
 std::vector<Vec6> ElasticOperator::cellStrain(Vec u, const ElasticLoad& load) const {
   std::vector<Vec6> out(m_material.size(), Vec6{});
-  forEachElement(u, load, [&](size_t l, const int64_t*, const ElementVector& U) { out[l] = elastic::meanStrain(m_Bc, U); });
+  forEachElement(u, load, [&](size_t l, const int64_t*, const ElementVector& U) {
+    out[l] = elastic::meanStrain(m_Bc, U);
+  });
   return out;
 }
 

@@ -43,7 +43,7 @@ const char* faceConditionName(FaceCondition c);
 
 struct NodePin {
   std::array<int64_t, 3> node{0, 0, 0};  // global node indices (x, y, z)
-  int component = 0;                      // displacement component held at 0
+  int component = 0;                     // displacement component held at 0
 };
 
 struct ElasticBoundary {
@@ -75,7 +75,9 @@ class ElasticOperator {
   VecHandle createVector() const;  // collective: a global displacement vector
   int64_t unknowns() const { return m_unknowns; }
   const std::vector<int>& material() const { return m_material; }
-  const elastic::Mat6& intactStiffness(int material) const { return m_stiffness[static_cast<size_t>(material)]; }
+  const elastic::Mat6& intactStiffness(int material) const {
+    return m_stiffness[static_cast<size_t>(material)];
+  }
   // Stiffness of owned voxel l (cracked if cracks were set).
   const elastic::Mat6& voxelStiffness(size_t l) const;
 
@@ -89,14 +91,23 @@ class ElasticOperator {
   // Collective. Assemble for `load`, solve into u (global vector on nodeDM()).
   LinearSolveResult solve(const ElasticLoad& load, Vec u, double rtol, const std::string& prefix,
                           const std::string& who);
+  double lastAssemblySeconds() const { return m_assemblySeconds; }
+  // Collective. The assembled matrix: used nonzeros and bytes of the allocated AIJ storage (all ranks).
+  struct MatrixInfo {
+    double nonzeros = 0.0, bytes = 0.0, nodes = 0.0;
+  };
+  MatrixInfo matrixInfo() const;
 
   // Collective post-processing of a solution u for the load it was solved with (the periodic shifts).
   std::vector<elastic::Vec6> cellStrain(Vec u, const ElasticLoad& load) const;  // element mean strain
-  std::vector<elastic::Vec6> cellStress(Vec u, const ElasticLoad& load) const;  // C_v (eps - eps*); 0 off-load
-  elastic::Vec6 meanStress(const std::vector<elastic::Vec6>& stress) const;     // over the whole box [Pa]
-  std::vector<std::array<double, 3>> cellDisplacement(Vec u, const ElasticLoad& load) const;  // mean of 8 nodes
+  std::vector<elastic::Vec6> cellStress(Vec u,
+                                        const ElasticLoad& load) const;      // C_v (eps - eps*); 0 off-load
+  elastic::Vec6 meanStress(const std::vector<elastic::Vec6>& stress) const;  // over the whole box [Pa]
+  std::vector<std::array<double, 3>> cellDisplacement(Vec u,
+                                                      const ElasticLoad& load) const;  // mean of 8 nodes
   // Normal force [N] that the support of a domain face exerts on the body, positive outward (pulling): the
-  // sum of the element internal forces at the face's nodes (the mean normal stress on the face times its area).
+  // sum of the element internal forces at the face's nodes (the mean normal stress on the face times its
+  // area).
   double faceReaction(Vec u, const ElasticLoad& load, int face) const;
   // Strain energy 1/2 int (eps - eps*) : C : (eps - eps*) dV [J].
   double strainEnergy(Vec u, const ElasticLoad& load) const;
@@ -124,11 +135,12 @@ class ElasticOperator {
   std::vector<elastic::Mat6> m_crackedC;
   std::vector<elastic::ElementMatrix> m_crackedK;
   std::vector<double> m_eigenstrain;
-  std::vector<uint8_t> m_nodeActive;      // owned nodes (x fastest over the owned node box)
+  std::vector<uint8_t> m_nodeActive;        // owned nodes (x fastest over the owned node box)
   std::array<double, 6> m_tractionScale{};  // A_face / A_solid per traction face
-  std::vector<PetscInt> m_dirichletRows;  // global rows
-  std::vector<double> m_dirichletSign;    // value = sign * displacement * factor
-  double m_diagonal = 1.0;                // scale of identity and Dirichlet rows
+  std::vector<PetscInt> m_dirichletRows;    // global rows
+  std::vector<double> m_dirichletSign;      // value = sign * displacement * factor
+  double m_diagonal = 1.0;                  // scale of identity and Dirichlet rows
+  double m_assemblySeconds = 0.0;
   int64_t m_unknowns = 0;
 };
 

@@ -129,7 +129,9 @@ inline StrainMatrix strainMatrix(const std::array<double, 3>& h, const std::arra
   return B;
 }
 
-inline StrainMatrix centreStrainMatrix(const std::array<double, 3>& h) { return strainMatrix(h, {0.0, 0.0, 0.0}); }
+inline StrainMatrix centreStrainMatrix(const std::array<double, 3>& h) {
+  return strainMatrix(h, {0.0, 0.0, 0.0});
+}
 
 // K_e = sum over the 2x2x2 Gauss points of B^T C B det(J) (weights 1, det J = V / 8).
 inline ElementMatrix elementStiffness(const Mat6& C, const std::array<double, 3>& h) {
@@ -143,13 +145,15 @@ inline ElementMatrix elementStiffness(const Mat6& C, const std::array<double, 3>
       for (int k = 0; k < 6; ++k) {
         const double c = C[static_cast<size_t>(i * 6 + k)];
         if (c == 0.0) continue;
-        for (int j = 0; j < 24; ++j) CB[static_cast<size_t>(i * 24 + j)] += c * B[static_cast<size_t>(k * 24 + j)];
+        for (int j = 0; j < 24; ++j)
+          CB[static_cast<size_t>(i * 24 + j)] += c * B[static_cast<size_t>(k * 24 + j)];
       }
     for (int i = 0; i < 24; ++i)
       for (int k = 0; k < 6; ++k) {
         const double b = B[static_cast<size_t>(k * 24 + i)];
         if (b == 0.0) continue;
-        for (int j = 0; j < 24; ++j) K[static_cast<size_t>(i * 24 + j)] += w * b * CB[static_cast<size_t>(k * 24 + j)];
+        for (int j = 0; j < 24; ++j)
+          K[static_cast<size_t>(i * 24 + j)] += w * b * CB[static_cast<size_t>(k * 24 + j)];
       }
   }
   return K;
@@ -168,7 +172,8 @@ inline ElementVector eigenstrainLoad(const StrainMatrix& Bc, const Mat6& C, cons
   const Vec6 s = multiply(C, eig);
   ElementVector f{};
   for (int j = 0; j < 24; ++j)
-    for (int i = 0; i < 6; ++i) f[static_cast<size_t>(j)] += volume * Bc[static_cast<size_t>(i * 24 + j)] * s[i];
+    for (int i = 0; i < 6; ++i)
+      f[static_cast<size_t>(j)] += volume * Bc[static_cast<size_t>(i * 24 + j)] * s[i];
   return f;
 }
 

@@ -57,8 +57,7 @@ const PetscOptionList& defaultSolverOptions(SystemKind kind) {
       {"pc_hypre_boomeramg_relax_type_all", "Chebyshev"},
   };
   // Smoothed aggregation built on the near-null space the physics attached to the matrix (rigid-body modes,
-  // MatSetNearNullSpace); Chebyshev/Jacobi smoothing, so the iteration count does not depend on the rank
-  // split. Measured in docs/mechanics.md.
+  // MatSetNearNullSpace), Chebyshev/Jacobi smoothing. Measured against BoomerAMG in docs/benchmarks.md.
   static const PetscOptionList elasticity = {
       {"ksp_type", "cg"},
       {"pc_type", "gamg"},

@@ -29,7 +29,8 @@ ElementVector affine(const double A[3][3], const std::array<double, 3>& h) {
 ElementVector times(const ElementMatrix& K, const ElementVector& U) {
   ElementVector f{};
   for (int r = 0; r < 24; ++r)
-    for (int c = 0; c < 24; ++c) f[static_cast<size_t>(r)] += K[static_cast<size_t>(r * 24 + c)] * U[static_cast<size_t>(c)];
+    for (int c = 0; c < 24; ++c)
+      f[static_cast<size_t>(r)] += K[static_cast<size_t>(r * 24 + c)] * U[static_cast<size_t>(c)];
   return f;
 }
 
@@ -79,8 +80,8 @@ TEST(MechKernels, ElementStiffnessIsSymmetricAndFreeOfRigidModes) {
 }
 
 TEST(MechKernels, UniformStrainPatch) {
-  // An affine displacement with symmetric gradient eps: the element strain is eps exactly, the nodal forces are
-  // int B^T C eps dV = V Bc^T C eps (the eigenstrain-load form), and the energy is V/2 eps:C:eps.
+  // An affine displacement with symmetric gradient eps: the element strain is eps exactly, the nodal forces
+  // are int B^T C eps dV = V Bc^T C eps (the eigenstrain-load form), and the energy is V/2 eps:C:eps.
   const Mat6 C = isotropicStiffness(199e9, 0.2);
   const ElementMatrix K = elementStiffness(C, kH);
   const double A[3][3] = {{1e-3, 2e-4, -1e-4}, {2e-4, -5e-4, 3e-4}, {-1e-4, 3e-4, 7e-4}};
@@ -124,8 +125,9 @@ TEST(MechKernels, CrackedStiffnessIsShermanMorrison) {
     const Mat6 Cd = crackedStiffness(C0, w);
     for (int i = 0; i < 3; ++i)
       for (int j = 0; j < 3; ++j) {
-        const double expected = C0[static_cast<size_t>(i * 6 + j)] -
-                                d * C0[static_cast<size_t>(i * 6 + 2)] * C0[static_cast<size_t>(2 * 6 + j)] / iso.M();
+        const double expected = C0[static_cast<size_t>(i * 6 + j)] - d * C0[static_cast<size_t>(i * 6 + 2)] *
+                                                                         C0[static_cast<size_t>(2 * 6 + j)] /
+                                                                         iso.M();
         EXPECT_NEAR(Cd[static_cast<size_t>(i * 6 + j)], expected, 1e-9 * iso.M());
       }
     EXPECT_NEAR(Cd[3 * 7], (1 - d) * iso.G(), 1e-9 * iso.G());
@@ -157,7 +159,8 @@ TEST(MechKernels, BilinearLawEnergyAndShape) {
     prev = t;
   }
   EXPECT_NEAR(area, 2.0, 2e-4);
-  // Unloading is secant (towards the origin) and reloading follows it up to the envelope; compression is intact.
+  // Unloading is secant (towards the origin) and reloading follows it up to the envelope; compression is
+  // intact.
   const double kappa = 0.5 * (d0 + df);
   EXPECT_NEAR(law.traction(0.5 * kappa, kappa), 0.5 * law.traction(kappa, kappa), 1e-6);
   EXPECT_NEAR(law.traction(-1e-10, kappa), -law.stiffness * 1e-10, 1e-9);

@@ -52,14 +52,14 @@ inline Json runStudy(const Volume& v, const PhaseMap& pm, const std::string& yam
 
 inline double relErr(double a, double b) { return std::abs(a - b) / std::abs(b); }
 
-// Isotropic moduli used by the analytic solutions (the same formulas a textbook gives; written here rather than
-// taken from the code under test).
+// Isotropic moduli used by the analytic solutions (the same formulas a textbook gives; written here rather
+// than taken from the code under test).
 struct Iso {
   double E, nu;
   double K() const { return E / (3 * (1 - 2 * nu)); }
   double G() const { return E / (2 * (1 + nu)); }
   double M() const { return E * (1 - nu) / ((1 + nu) * (1 - 2 * nu)); }  // uniaxial strain
-  double biaxial() const { return E / (1 - nu); }                          // equal biaxial stress, sigma_zz = 0
+  double biaxial() const { return E / (1 - nu); }                        // equal biaxial stress, sigma_zz = 0
   double lambda() const { return E * nu / ((1 + nu) * (1 - 2 * nu)); }
 };
 // The defaults the study documents (thesis / PyBaMM); the tests also pass them explicitly where they matter.
