@@ -14,8 +14,10 @@
 //     but copies the whole volume into two Vecs of doubles: measured 5x slower on one 256^3 rank.)
 //  3. The pairs are gathered on rank 0, united there (again linking to the smaller id, so a root is the
 //     global minimum natural index of the merged cluster), and each rank receives the final id of exactly
-//     the provisional ids it owns (the owner of a provisional id is the rank owning that voxel). Cluster
-//     statistics (voxel count, domain faces touched) are summed over the pieces with one Allgatherv.
+//     the provisional ids it owns (the owner of a provisional id is the rank owning that voxel).
+//  4. Cluster statistics (voxel count, domain faces touched) are summed on the rank owning each cluster's
+//     id voxel and sent back only to the ranks holding a piece of it: no rank ever holds the list of all
+//     clusters (gatherClusters builds it on request, for tests and outputs that list every cluster).
 #include "mesh/Connectivity.hpp"
 
 #include <mpi.h>
@@ -25,6 +27,7 @@
 #include <exception>
 #include <utility>
 
+#include "mesh/BoxExchange.hpp"
 #include "solver/core/Error.hpp"
 #include "solver/core/MpiUtil.hpp"
 
@@ -324,6 +327,65 @@ std::vector<int64_t> resolveOnRoot(MPI_Comm comm, const Owners& owners, std::vec
   return mapping;  // ids ascend within each rank's part because `ids` was sorted
 }
 
+// Phase 4. Statistics of every cluster this rank holds a piece of. The pieces' (id, voxels, faces) go to
+// the rank owning the cluster's id voxel, which sums them and sends the totals back to every rank that
+// contributed. Each rank handles only clusters touching its own box, so memory per rank is bounded by its
+// voxels whatever the number of clusters (a noisy segmentation with 1e7 specks). Collective.
+struct PieceStat {
+  int64_t id, voxels, faces, from;
+};
+
+void reduceStatistics(MPI_Comm comm, const Owners& owners, const std::vector<int64_t>& finalId,
+                      const LocalPieces& pieces, ConnectivityResult& result) {
+  int rank = 0, size = 1;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  // Several local pieces may belong to one cluster (joined through other ranks): merge them first.
+  std::vector<PieceStat> local(finalId.size());
+  for (size_t c = 0; c < finalId.size(); ++c)
+    local[c] = {finalId[c], pieces.voxels[c], pieces.faces[c], rank};
+  std::sort(local.begin(), local.end(), [](const PieceStat& a, const PieceStat& b) { return a.id < b.id; });
+  std::vector<std::vector<PieceStat>> toOwner(static_cast<size_t>(size));
+  for (size_t q = 0; q < local.size();) {
+    PieceStat s = local[q];
+    for (++q; q < local.size() && local[q].id == s.id; ++q) {
+      s.voxels += local[q].voxels;
+      s.faces |= local[q].faces;
+    }
+    toOwner[static_cast<size_t>(owners.owner(s.id))].push_back(s);
+  }
+  local.clear();
+  local.shrink_to_fit();
+
+  std::vector<PieceStat> got = exchangeVectors(comm, toOwner);
+  for (auto& v : toOwner) std::vector<PieceStat>().swap(v);
+  std::sort(got.begin(), got.end(), [](const PieceStat& a, const PieceStat& b) { return a.id < b.id; });
+  std::vector<std::vector<PieceStat>> replies(static_cast<size_t>(size));
+  int64_t ownedCount = 0;
+  for (size_t q = 0; q < got.size();) {
+    size_t end = q;
+    int64_t voxels = 0, faces = 0;
+    for (; end < got.size() && got[end].id == got[q].id; ++end) {
+      voxels += got[end].voxels;
+      faces |= got[end].faces;
+    }
+    ++ownedCount;
+    for (; q < end; ++q)
+      replies[static_cast<size_t>(got[q].from)].push_back({got[q].id, voxels, faces, rank});
+  }
+  std::vector<PieceStat>().swap(got);
+  std::vector<PieceStat> totals = exchangeVectors(comm, replies);
+  std::sort(totals.begin(), totals.end(), [](const PieceStat& a, const PieceStat& b) { return a.id < b.id; });
+  result.rank = rank;
+  result.clusters.resize(totals.size());
+  result.owner.resize(totals.size());
+  for (size_t q = 0; q < totals.size(); ++q) {
+    result.clusters[q] = {totals[q].id, totals[q].voxels, static_cast<uint8_t>(totals[q].faces)};
+    result.owner[q] = static_cast<int>(totals[q].from);
+  }
+  MPI_Allreduce(&ownedCount, &result.totalClusters, 1, MPI_INT64_T, MPI_SUM, comm);
+}
+
 }  // namespace
 
 ConnectivityResult labelClusters(const StructuredGrid& grid, const std::vector<uint8_t>& mask,
@@ -355,11 +417,9 @@ ConnectivityResult labelClusters(const StructuredGrid& grid, const std::vector<u
   const std::vector<int64_t> mapping =
       resolveOnRoot(comm, owners, collectFacePairs(grid, owners, labels, pieces, wrap));
 
-  // Final id of each local piece; statistics of pieces that belong to a larger cluster are summed globally.
+  // Final id of each local piece.
   const size_t nPieces = pieces.provisional.size();
   std::vector<int64_t> finalId(nPieces);
-  std::vector<int64_t> stats;  // (id, voxels, faces) triples
-  stats.reserve(3 * nPieces);
   for (size_t c = 0; c < nPieces; ++c) {
     const int64_t id = pieces.provisional[c];
     // `mapping` is sorted by provisional id: binary search over its even entries.
@@ -373,47 +433,11 @@ ConnectivityResult labelClusters(const StructuredGrid& grid, const std::vector<u
       }
     }
     finalId[c] = (lo < mapping.size() / 2 && mapping[2 * lo] == id) ? mapping[2 * lo + 1] : id;
-    stats.push_back(finalId[c]);
-    stats.push_back(pieces.voxels[c]);
-    stats.push_back(pieces.faces[c]);
   }
   for (int64_t& l : labels) {
     if (l != kOutside) l = finalId[decodePiece(l)];
   }
-
-  int size = 1;
-  MPI_Comm_size(comm, &size);
-  requireIntCounts(comm, stats.size(), MPI_SUM, INT_MAX, "clusters");
-  const int mine = static_cast<int>(stats.size());
-  std::vector<int> counts(size), displs(size);
-  MPI_Allgather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, comm);
-  size_t total = 0;
-  for (int r = 0; r < size; ++r) {
-    displs[r] = static_cast<int>(total);
-    total += static_cast<size_t>(counts[r]);
-  }
-  std::vector<int64_t> all(total);
-  MPI_Allgatherv(stats.data(), mine, MPI_INT64_T, all.data(), counts.data(), displs.data(), MPI_INT64_T,
-                 comm);
-  stats.clear();
-  stats.shrink_to_fit();
-
-  std::vector<Cluster> pieceStats(total / 3);
-  for (size_t q = 0; q < pieceStats.size(); ++q) {
-    pieceStats[q] = {all[3 * q], all[3 * q + 1], static_cast<uint8_t>(all[3 * q + 2])};
-  }
-  all.clear();
-  all.shrink_to_fit();
-  std::sort(pieceStats.begin(), pieceStats.end(),
-            [](const Cluster& a, const Cluster& b) { return a.id < b.id; });
-  for (const Cluster& s : pieceStats) {
-    if (!result.clusters.empty() && result.clusters.back().id == s.id) {
-      result.clusters.back().voxels += s.voxels;
-      result.clusters.back().faces |= s.faces;
-    } else {
-      result.clusters.push_back(s);
-    }
-  }
+  reduceStatistics(comm, owners, finalId, pieces, result);
   return result;
 }
 
@@ -422,8 +446,8 @@ const Cluster& ConnectivityResult::cluster(int64_t id) const {
                              [](const Cluster& c, int64_t v) { return c.id < v; });
   if (it == clusters.end() || it->id != id) {
     throwInput(
-        "ConnectivityResult::cluster: no cluster has id {} (ids are the smallest natural voxel index of a "
-        "cluster; take them from clusterOf or clusters)",
+        "ConnectivityResult::cluster: no cluster with id {} has a voxel on this rank (ids are the smallest "
+        "natural voxel index of a cluster; take them from clusterOf or clusters)",
         id);
   }
   return *it;
@@ -466,6 +490,37 @@ std::vector<uint8_t> ConnectivityResult::touchingMask(uint8_t faces) const {
     if ((c.faces & faces) == faces) ids.push_back(c.id);
   }
   return maskOfIds(clusterOf, ids);
+}
+
+std::vector<Cluster> gatherClusters(MPI_Comm comm, const ConnectivityResult& result, int root) {
+  int rank = 0, size = 1;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  std::vector<int64_t> mine;
+  result.forEachOwned([&](const Cluster& c) { mine.insert(mine.end(), {c.id, c.voxels, int64_t{c.faces}}); });
+  requireIntCounts(comm, mine.size(), MPI_SUM, INT_MAX, "clusters");
+  const int count = static_cast<int>(mine.size());
+  std::vector<int> counts(static_cast<size_t>(size)), displs(static_cast<size_t>(size));
+  MPI_Allgather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, comm);
+  size_t total = 0;
+  for (int r = 0; r < size; ++r) {
+    displs[r] = static_cast<int>(total);
+    total += static_cast<size_t>(counts[r]);
+  }
+  const bool receive = root < 0 || rank == root;
+  std::vector<int64_t> all(receive ? total : 0);
+  if (root < 0) {
+    MPI_Allgatherv(mine.data(), count, MPI_INT64_T, all.data(), counts.data(), displs.data(), MPI_INT64_T,
+                   comm);
+  } else {
+    MPI_Gatherv(mine.data(), count, MPI_INT64_T, all.data(), counts.data(), displs.data(), MPI_INT64_T, root,
+                comm);
+  }
+  std::vector<Cluster> out(all.size() / 3);
+  for (size_t q = 0; q < out.size(); ++q)
+    out[q] = {all[3 * q], all[3 * q + 1], static_cast<uint8_t>(all[3 * q + 2])};
+  std::sort(out.begin(), out.end(), [](const Cluster& a, const Cluster& b) { return a.id < b.id; });
+  return out;
 }
 
 }  // namespace ssb

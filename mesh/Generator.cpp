@@ -250,8 +250,6 @@ void spherePack(const Params& gen, const StructuredGrid& grid, std::vector<uint1
   const auto& n = grid.geometry().n;
   const Box3& own = grid.owned();
   const int64_t r = std::lround(gen.real("radius"));
-  if (std::abs(gen.real("radius") - static_cast<double>(r)) > 1e-12)
-    throwInput("{}: sphere_pack needs an integer radius", gen.keyPath("radius"));
   std::fill(labels.begin(), labels.end(), uint16_t{1});
   const int64_t total = grid.geometry().voxels();
   const int64_t target =
@@ -289,9 +287,42 @@ void spherePack(const Params& gen, const StructuredGrid& grid, std::vector<uint1
 
 }  // namespace
 
-Volume generateVolume(MPI_Comm comm, const Params& gen, double spacing) {
+void checkGeneratorParams(const Params& gen) {
   auto shape = gen.integers("shape");
   if (shape.size() != 3) throwInput("{}: expected [nz, ny, nx]", gen.keyPath("shape"));
+  const std::string kind = gen.text("kind");
+  if (kind == "sphere_pack" &&
+      std::abs(gen.real("radius") - static_cast<double>(std::lround(gen.real("radius")))) > 1e-12)
+    throwInput("{}: sphere_pack needs an integer radius", gen.keyPath("radius"));
+  if (kind == "ellipsoids" && gen.reals("semi_axes").size() != 3)
+    throwInput("{}: expected [a, b, c]", gen.keyPath("semi_axes"));
+  if (kind == "layers") {
+    const auto th = gen.integers("thicknesses"), ll = gen.integers("layer_labels");
+    if (th.size() != ll.size() || th.empty())
+      throwInput("{}: thicknesses and layer_labels need the same, non-zero length", gen.path());
+  }
+  if (kind == "composite") {
+    const long act = gen.integer("active_label"), ely = gen.integer("electrolyte_label"),
+               pore = gen.integer("pore_label");
+    if (act == ely || act == pore || ely == pore) throwInput("{}: the three labels must differ", gen.path());
+  }
+  if (kind == "shapes") {
+    const auto list = gen.sections("shapes");
+    if (list.empty()) throwInput("{}: kind shapes needs a `shapes:` list", gen.path());
+    for (const auto& sp : list) {
+      const std::string t = sp.text("type");
+      for (const char* key :
+           t == "box" ? std::vector<const char*>{"lo", "hi"} : std::vector<const char*>{"center"}) {
+        if (!sp.has(key)) throwInput("{}: {} needs `{}`", sp.path(), t, key);
+        if (sp.reals(key).size() != 3) throwInput("{}: expected [z, y, x]", sp.keyPath(key));
+      }
+    }
+  }
+}
+
+Volume generateVolume(MPI_Comm comm, const Params& gen, double spacing) {
+  checkGeneratorParams(gen);
+  auto shape = gen.integers("shape");
   VoxelGrid g;
   g.n = {shape[2], shape[1], shape[0]};
   g.spacing = {spacing, spacing, spacing};
@@ -320,8 +351,6 @@ Volume generateVolume(MPI_Comm comm, const Params& gen, double spacing) {
     const bool overlap = gen.boolean("overlap");
     const double rMean = gen.real("radius"), rStd = gen.real("radius_std");
     auto semi = gen.reals("semi_axes");
-    if (kind == "ellipsoids" && semi.size() != 3)
-      throwInput("{}: expected [a, b, c]", gen.keyPath("semi_axes"));
     const bool randomOrient = gen.text("orientation") == "random";
     std::vector<Shape> placed;
     auto draw = [&](Shape& s) {
@@ -370,8 +399,6 @@ Volume generateVolume(MPI_Comm comm, const Params& gen, double spacing) {
   } else if (kind == "layers") {
     auto th = gen.integers("thicknesses");
     auto ll = gen.integers("layer_labels");
-    if (th.size() != ll.size() || th.empty())
-      throwInput("{}: thicknesses and layer_labels need the same, non-zero length", gen.path());
     int axis = gen.text("axis") == "x" ? kX : gen.text("axis") == "y" ? kY : kZ;
     int64_t period = 0;
     for (long t : th) period += t;
@@ -386,7 +413,6 @@ Volume generateVolume(MPI_Comm comm, const Params& gen, double spacing) {
     const uint16_t act = static_cast<uint16_t>(gen.integer("active_label"));
     const uint16_t ely = static_cast<uint16_t>(gen.integer("electrolyte_label"));
     const uint16_t pore = static_cast<uint16_t>(gen.integer("pore_label"));
-    if (act == ely || act == pore || ely == pore) throwInput("{}: the three labels must differ", gen.path());
     std::fill(v.labels.begin(), v.labels.end(), ely);
     const double ra = gen.real("radius"), rsa = gen.real("active_radius_std");
     const double rp = gen.real("pore_radius"), rsp = gen.real("pore_radius_std");

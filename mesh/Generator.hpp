@@ -8,6 +8,9 @@
 namespace ssb {
 
 const Schema& generatorSchema();
+// Not collective. Every input check of the `volume.generate` section that needs no voxel (list lengths,
+// distinct labels, required keys of shapes): called before anything is allocated.
+void checkGeneratorParams(const Params& gen);
 // Collective. `gen` is the `volume.generate` section; `spacing` [m] from volume.voxel_size.
 Volume generateVolume(MPI_Comm comm, const Params& gen, double spacing);
 

@@ -11,7 +11,9 @@
 #include <optional>
 
 #include "mesh/VolumeFormats.hpp"
+#include "mesh/VolumeWriter.hpp"
 #include "solver/core/AtomicFile.hpp"
+#include "solver/core/MpiUtil.hpp"
 
 namespace ssb {
 namespace volio {
@@ -502,6 +504,121 @@ void writeHdf5Labels(const std::filesystem::path& path, const std::string& datas
     }
     if (!dset.reset() || !file.reset()) fail("cannot close the file (disk full?)");
   });
+}
+
+namespace {
+
+// Every rank's `ok`, combined: all ranks throw together (HDF5's collective calls must not be left half-way).
+void requireAll(MPI_Comm comm, bool ok, const std::filesystem::path& file, const std::string& dataset,
+                const char* what) {
+  int mine = ok ? 1 : 0, all = 0;
+  MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_MIN, comm);
+  if (all) return;
+  const std::string why = ok ? std::string("it failed on another rank") : volio::hdf5Error();
+  throwRun("writing '{}' (dataset '{}'): {}: {}", file.string(), dataset, what, why);
+}
+
+}  // namespace
+
+void saveLabelsHdf5(const Volume& v, const std::filesystem::path& path, const std::string& dataset, int bits,
+                    double voxelSize) {
+  using volio::H5Id;
+  const MPI_Comm comm = v.grid->comm();
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  const auto& n = v.grid->geometry().n;
+  const Box3& own = v.grid->owned();
+  const std::string name = dataset.empty() ? std::string("labels") : dataset;
+  const std::filesystem::path tmp = tempPathFor(path);
+  std::vector<uint8_t> bytes;
+  {
+    std::exception_ptr err;
+    try {
+      if (bits != 8 && bits != 16)
+        throwInput("writing '{}': bits per sample must be 8 or 16, not {}", path.string(), bits);
+      if (bits == 8) {
+        bytes.resize(v.labels.size());
+        for (size_t i = 0; i < v.labels.size(); ++i) {
+          if (v.labels[i] > 255)
+            throwInput("writing '{}': label {} does not fit in 8 bits; write 16-bit instead", path.string(),
+                       v.labels[i]);
+          bytes[i] = static_cast<uint8_t>(v.labels[i]);
+        }
+      }
+    } catch (...) {
+      err = std::current_exception();
+    }
+    rethrowCollective(comm, err);
+  }
+  std::optional<RemoveOnTermination> cleanup;
+  if (rank == 0) cleanup.emplace(tmp);
+  volio::silenceHdf5();
+  try {
+    {
+      H5Id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+      H5Pset_fapl_mpio(fapl.get(), comm, MPI_INFO_NULL);
+      H5Id file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
+      requireAll(comm, file.valid(), tmp, name, "cannot create the file");
+      H5Id lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
+      H5Pset_create_intermediate_group(lcpl.get(), 1);
+      H5Id dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+      const hsize_t dims[3] = {static_cast<hsize_t>(n[2]), static_cast<hsize_t>(n[1]),
+                               static_cast<hsize_t>(n[0])};
+      if (H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0) {
+        // The chunks of writeHdf5Labels; parallel HDF5 (>= 1.10.2) compresses them in collective writes.
+        const hsize_t chunk[3] = {std::min<hsize_t>(dims[0], 16), std::min<hsize_t>(dims[1], 64),
+                                  std::min<hsize_t>(dims[2], 256)};
+        H5Pset_chunk(dcpl.get(), 3, chunk);
+        H5Pset_deflate(dcpl.get(), 4);
+      }
+      H5Id space(H5Screate_simple(3, dims, nullptr), H5Sclose);
+      const hid_t type = bits == 8 ? H5T_STD_U8LE : H5T_STD_U16LE;
+      H5Id dset(H5Dcreate2(file.get(), name.c_str(), type, space.get(), lcpl.get(), dcpl.get(), H5P_DEFAULT),
+                H5Dclose);
+      requireAll(comm, dset.valid(), tmp, name, "cannot create the dataset");
+      const hsize_t start[3] = {static_cast<hsize_t>(own.lo[2]), static_cast<hsize_t>(own.lo[1]),
+                                static_cast<hsize_t>(own.lo[0])};
+      const hsize_t count[3] = {static_cast<hsize_t>(own.size[2]), static_cast<hsize_t>(own.size[1]),
+                                static_cast<hsize_t>(own.size[0])};
+      H5Id fspace(H5Dget_space(dset.get()), H5Sclose);
+      H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start, nullptr, count, nullptr);
+      H5Id mspace(H5Screate_simple(3, count, nullptr), H5Sclose);
+      H5Id dxpl(H5Pcreate(H5P_DATASET_XFER), H5Pclose);
+      H5Pset_dxpl_mpio(dxpl.get(), H5FD_MPIO_COLLECTIVE);
+      const herr_t st = bits == 8 ? H5Dwrite(dset.get(), H5T_NATIVE_UINT8, mspace.get(), fspace.get(),
+                                             dxpl.get(), bytes.data())
+                                  : H5Dwrite(dset.get(), H5T_NATIVE_UINT16, mspace.get(), fspace.get(),
+                                             dxpl.get(), v.labels.data());
+      requireAll(comm, st >= 0, tmp, name, "cannot write the labels");
+      if (voxelSize > 0.0) {
+        H5Id scalar(H5Screate(H5S_SCALAR), H5Sclose);
+        H5Id attr(
+            H5Acreate2(dset.get(), "voxel_size_m", H5T_IEEE_F64LE, scalar.get(), H5P_DEFAULT, H5P_DEFAULT),
+            H5Aclose);
+        requireAll(comm, attr.valid() && H5Awrite(attr.get(), H5T_NATIVE_DOUBLE, &voxelSize) >= 0, tmp, name,
+                   "cannot write voxel_size_m");
+      }
+      fspace.reset();
+      mspace.reset();
+      const bool closed = dset.reset() && file.reset();
+      requireAll(comm, closed, tmp, name, "cannot close the file (disk full?)");
+    }
+    std::exception_ptr err;
+    if (rank == 0) {
+      try {
+        commitTempFile(path);
+      } catch (...) {
+        err = std::current_exception();
+      }
+    }
+    rethrowCollective(comm, err);
+  } catch (...) {
+    if (rank == 0) {
+      std::error_code ec;
+      std::filesystem::remove(tmp, ec);
+    }
+    throw;
+  }
 }
 
 }  // namespace ssb

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "solver/core/Error.hpp"
 
 namespace ssb {
@@ -51,7 +54,30 @@ const Schema& phaseSchema() {
   return s;
 }
 
+void requireNameRule(const std::string& name, const std::string& context) {
+  const auto allowed = [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '+';
+  };
+  std::string why;
+  if (name.empty()) {
+    why = "it is empty";
+  } else if (name.size() > 64) {
+    why = fmt::format("it has {} characters", name.size());
+  } else if (!std::isalnum(static_cast<unsigned char>(name[0])) ||
+             !std::all_of(name.begin(), name.end(), allowed)) {
+    why = "it has characters outside the rule";
+  }
+  if (!why.empty())
+    throwInput(
+        "{}: '{}' cannot be used as a name ({}): names become result keys, field names and file names, so "
+        "they must be 1 to 64 characters from A-Z a-z 0-9 _ - +, starting with a letter or a digit (e.g. "
+        "LPS, NMC_811, Li-In)",
+        context, name, why);
+}
+
 void PhaseMap::add(Phase p) {
+  requireNameRule(p.name, "phase name");
   for (const auto& q : m_phases)
     if (q.name == p.name) throwInput("phase name '{}' is used twice; phase names must be unique", p.name);
   int idx = static_cast<int>(m_phases.size());
@@ -69,6 +95,7 @@ PhaseMap PhaseMap::fromParams(const std::vector<Params>& phases) {
   for (const auto& pp : phases) {
     Phase ph;
     ph.name = pp.text("name");
+    requireNameRule(ph.name, pp.keyPath("name"));
     ph.role = parseRole(pp.text("role"));
     int given = 0;
     if (pp.has("label")) {

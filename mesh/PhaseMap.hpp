@@ -25,7 +25,8 @@ class PhaseMap {
   // From the `phases` list (see phaseSchema()). Errors name "phases[i].key".
   static PhaseMap fromParams(const std::vector<Params>& phases);
 
-  void add(Phase p);  // throws InputError if a label is claimed twice or a name is repeated
+  // Throws InputError if a label is claimed twice, a name is repeated or breaks requireNameRule.
+  void add(Phase p);
   const std::vector<Phase>& phases() const { return m_phases; }
   int size() const { return static_cast<int>(m_phases.size()); }
   // Phase index of a label, or -1 if no phase claims it.
@@ -41,5 +42,9 @@ class PhaseMap {
 };
 
 const Schema& phaseSchema();
+
+// Names of phases and studies become result keys, field names and file names: 1 to 64 characters from
+// A-Z a-z 0-9 _ - +, starting with a letter or a digit. Throws InputError naming `context` and the rule.
+void requireNameRule(const std::string& name, const std::string& context);
 
 }  // namespace ssb

@@ -1,14 +1,19 @@
 // Raw voxel files: an optional header of `header_bytes`, then nx*ny*nz samples of one dtype, x fastest,
 // z slowest, no padding. The shape and dtype come from the YAML, so the file size is the only check that the
 // description matches the file; it must agree exactly.
+#include <mpi.h>
+
 #include <algorithm>
 #include <bit>
+#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <optional>
 
 #include "mesh/VolumeFormats.hpp"
+#include "mesh/VolumeWriter.hpp"
 #include "solver/core/AtomicFile.hpp"
+#include "solver/core/MpiUtil.hpp"
 
 namespace ssb {
 namespace volio {
@@ -254,6 +259,94 @@ void writeRaw(const std::filesystem::path& path, const std::vector<uint16_t>& da
     }
   }
   writeFileAtomic(path, std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
+
+void saveLabelsRaw(const Volume& v, const std::filesystem::path& path, int bits) {
+  const MPI_Comm comm = v.grid->comm();
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  const auto& n = v.grid->geometry().n;
+  const Box3& own = v.grid->owned();
+  const std::filesystem::path tmp = tempPathFor(path);
+  const std::string dtype = bits == 8 ? "uint8" : "uint16";
+  const int es = bits == 8 ? 1 : 2;
+  std::vector<unsigned char> bytes(v.labels.size() * static_cast<size_t>(es));
+  {
+    std::exception_ptr err;
+    try {
+      if (bits != 8 && bits != 16)
+        throwInput("writing '{}': bits per sample must be 8 or 16, not {}", path.string(), bits);
+      const bool swap = volio::needsSwap(volio::requireRawType(path.string(), dtype));
+      for (size_t i = 0; i < v.labels.size(); ++i) {
+        const uint16_t x = v.labels[i];
+        if (bits == 8) {
+          if (x > 255) throwInput("writing '{}': label {} does not fit in uint8", path.string(), x);
+          bytes[i] = static_cast<unsigned char>(x);
+        } else {
+          std::memcpy(&bytes[2 * i], &x, 2);
+          if (swap) volio::swapBytes(&bytes[2 * i], 2);
+        }
+      }
+      if (n[0] * es > INT_MAX || n[1] > INT_MAX || n[2] > INT_MAX || own.size[1] * own.size[2] > INT_MAX)
+        throwRun("writing '{}': extents too large for MPI-IO int counts", path.string());
+    } catch (...) {
+      err = std::current_exception();
+    }
+    rethrowCollective(comm, err);
+  }
+  std::optional<RemoveOnTermination> cleanup;
+  if (rank == 0) cleanup.emplace(tmp);
+  // Every rank writes its own box into one file: a subarray view of the file, rows of x as the unit.
+  const auto requireAll = [&](int rc, const char* what) {
+    int mine = rc == MPI_SUCCESS ? 1 : 0, all = 0;
+    MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_MIN, comm);
+    if (all) return;
+    char text[MPI_MAX_ERROR_STRING] = "it failed on another rank";
+    int len = 0;
+    if (rc != MPI_SUCCESS) MPI_Error_string(rc, text, &len);
+    throwRun("writing '{}': {}: {}", tmp.string(), what, text);
+  };
+  MPI_File fh = MPI_FILE_NULL;
+  MPI_Datatype view = MPI_DATATYPE_NULL, row = MPI_DATATYPE_NULL;
+  try {
+    requireAll(MPI_File_open(comm, tmp.c_str(), MPI_MODE_CREATE | MPI_MODE_WRONLY, MPI_INFO_NULL, &fh),
+               "cannot create the file");
+    requireAll(MPI_File_set_size(fh, 0), "cannot truncate the file");
+    const int sizes[3] = {static_cast<int>(n[2]), static_cast<int>(n[1]), static_cast<int>(n[0] * es)};
+    const int sub[3] = {static_cast<int>(own.size[2]), static_cast<int>(own.size[1]),
+                        static_cast<int>(own.size[0] * es)};
+    const int starts[3] = {static_cast<int>(own.lo[2]), static_cast<int>(own.lo[1]),
+                           static_cast<int>(own.lo[0] * es)};
+    MPI_Type_create_subarray(3, sizes, sub, starts, MPI_ORDER_C, MPI_BYTE, &view);
+    MPI_Type_commit(&view);
+    MPI_Type_contiguous(sub[2], MPI_BYTE, &row);
+    MPI_Type_commit(&row);
+    char native[] = "native";
+    requireAll(MPI_File_set_view(fh, 0, MPI_BYTE, view, native, MPI_INFO_NULL), "cannot set the file view");
+    requireAll(MPI_File_write_all(fh, bytes.data(), sub[0] * sub[1], row, MPI_STATUS_IGNORE),
+               "cannot write the labels (disk full?)");
+    requireAll(MPI_File_close(&fh), "cannot close the file (disk full?)");
+    MPI_Type_free(&view);
+    MPI_Type_free(&row);
+    std::exception_ptr err;
+    if (rank == 0) {
+      try {
+        commitTempFile(path);
+      } catch (...) {
+        err = std::current_exception();
+      }
+    }
+    rethrowCollective(comm, err);
+  } catch (...) {
+    if (fh != MPI_FILE_NULL) MPI_File_close(&fh);
+    if (view != MPI_DATATYPE_NULL) MPI_Type_free(&view);
+    if (row != MPI_DATATYPE_NULL) MPI_Type_free(&row);
+    if (rank == 0) {
+      std::error_code ec;
+      std::filesystem::remove(tmp, ec);
+    }
+    throw;
+  }
 }
 
 }  // namespace ssb

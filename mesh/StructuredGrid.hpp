@@ -42,7 +42,8 @@ class StructuredGrid {
 
   // A new global Vec on the DM with the given name (the HDF5 dataset / XDMF attribute name). Collective.
   VecHandle createField(const std::string& name) const;
-  // Collective. Fill `v` (global Vec on dm()) from owned values in local x-fastest order, and back.
+  // Collective. Fill `v` (global Vec on dm()) from owned values in local x-fastest order (a wrong count on
+  // any rank throws RunError on every rank), and back.
   void setOwned(Vec v, const std::vector<double>& owned) const;
   std::vector<double> getOwned(Vec v) const;
 

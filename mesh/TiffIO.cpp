@@ -14,8 +14,11 @@
 #include <optional>
 #include <sstream>
 
+#include "mesh/BoxExchange.hpp"
 #include "mesh/VolumeFormats.hpp"
+#include "mesh/VolumeWriter.hpp"
 #include "solver/core/AtomicFile.hpp"
+#include "solver/core/MpiUtil.hpp"
 
 namespace ssb {
 namespace volio {
@@ -482,14 +485,115 @@ std::unique_ptr<VolumeReader> openTiffFolder(const VolumeFileSpec& spec) {
 
 }  // namespace volio
 
-void writeTiff(const std::filesystem::path& path, const std::array<int64_t, 3>& n,
-               const std::vector<uint16_t>& data, int bitsPerSample, double voxelSize) {
+namespace {
+
+// Writes a multi-page TIFF one z page at a time, so a caller never needs the whole volume in memory.
+class TiffStackWriter {
+ public:
+  TiffStackWriter(const std::filesystem::path& file, const std::array<int64_t, 3>& n, int bitsPerSample,
+                  double voxelSize)
+      : m_file(file),
+        m_n(n),
+        m_bits(bitsPerSample),
+        m_voxelSize(voxelSize),
+        m_bytesPerPixel(static_cast<uint64_t>(bitsPerSample / 8)),
+        // Classic TIFF offsets are 32-bit; switch to BigTIFF with margin for the directories.
+        m_h(file,
+            static_cast<uint64_t>(n[0] * n[1] * n[2]) * m_bytesPerPixel > (uint64_t{3} << 30) ? "w8" : "w") {
+    if (!m_h) throwRun("cannot create '{}': {}", file.string(), m_h.reason("open failed"));
+    m_compression =
+        TIFFIsCODECConfigured(COMPRESSION_ADOBE_DEFLATE) ? COMPRESSION_ADOBE_DEFLATE : COMPRESSION_NONE;
+    const uint64_t rowBytes = static_cast<uint64_t>(n[0]) * m_bytesPerPixel;
+    // Strips of about 256 KiB: small enough that a rank reading a few rows decodes little extra.
+    m_rps = static_cast<uint32_t>(
+        std::clamp<uint64_t>((uint64_t{256} << 10) / rowBytes, 1, static_cast<uint64_t>(n[1])));
+    m_strip.resize(rowBytes * m_rps);
+  }
+
+  // One z page of n[0] * n[1] labels (x fastest). Labels above 255 in an 8-bit file are an InputError.
+  void addPage(const uint16_t* plane) {
+    const int64_t z = m_page++;
+    if (m_bits == 8) {
+      const int64_t count = m_n[0] * m_n[1];
+      const uint16_t* it = std::find_if(plane, plane + count, [](uint16_t v) { return v > 255; });
+      if (it != plane + count) {
+        const int64_t i = it - plane;
+        throwInput(
+            "writing '{}': label {} at voxel (x {}, y {}, z {}) does not fit in 8 bits; write 16-bit instead",
+            m_file.string(), *it, i % m_n[0], i / m_n[0], z);
+      }
+    }
+    TIFF* tif = m_h.get();
+    const uint32_t width = static_cast<uint32_t>(m_n[0]), height = static_cast<uint32_t>(m_n[1]);
+    TIFFSetField(tif, TIFFTAG_SUBFILETYPE, FILETYPE_PAGE);
+    TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, width);
+    TIFFSetField(tif, TIFFTAG_IMAGELENGTH, height);
+    TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, static_cast<uint16_t>(m_bits));
+    TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, static_cast<uint16_t>(1));
+    TIFFSetField(tif, TIFFTAG_SAMPLEFORMAT, static_cast<uint16_t>(SAMPLEFORMAT_UINT));
+    TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, static_cast<uint16_t>(PHOTOMETRIC_MINISBLACK));
+    TIFFSetField(tif, TIFFTAG_PLANARCONFIG, static_cast<uint16_t>(PLANARCONFIG_CONTIG));
+    TIFFSetField(tif, TIFFTAG_COMPRESSION, m_compression);
+    TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, m_rps);
+    TIFFSetField(tif, TIFFTAG_PAGENUMBER, static_cast<uint16_t>(std::min<int64_t>(z, 65535)),
+                 static_cast<uint16_t>(std::min<int64_t>(m_n[2], 65535)));
+    if (m_voxelSize > 0.0) {
+      // Centimetres: the unit calibrated readers (ImageJ/Fiji, tifffile, ParaView) agree on.
+      TIFFSetField(tif, TIFFTAG_RESOLUTIONUNIT, static_cast<uint16_t>(RESUNIT_CENTIMETER));
+      TIFFSetField(tif, TIFFTAG_XRESOLUTION, 0.01 / m_voxelSize);
+      TIFFSetField(tif, TIFFTAG_YRESOLUTION, 0.01 / m_voxelSize);
+    }
+    for (uint32_t y0 = 0, s = 0; y0 < height; y0 += m_rps, ++s) {
+      const uint32_t rows = std::min(m_rps, height - y0);
+      const uint16_t* src = plane + static_cast<int64_t>(y0) * m_n[0];
+      const size_t count = static_cast<size_t>(rows) * width;
+      if (m_bits == 8)
+        for (size_t i = 0; i < count; ++i) m_strip[i] = static_cast<uint8_t>(src[i]);
+      else
+        std::memcpy(m_strip.data(), src, count * 2);
+      if (TIFFWriteEncodedStrip(tif, s, m_strip.data(), static_cast<tmsize_t>(count * m_bytesPerPixel)) < 0)
+        throwRun("cannot write '{}' page {}: {}", m_file.string(), z,
+                 m_h.reason("write failed (disk full?)"));
+    }
+    if (!TIFFWriteDirectory(tif))
+      throwRun("cannot write '{}' page {}: {}", m_file.string(), z, m_h.reason("write failed (disk full?)"));
+  }
+
+  void finish() {
+    if (m_page != m_n[2]) throwRun("writing '{}': {} of {} pages written", m_file.string(), m_page, m_n[2]);
+    m_h.close();
+    if (!m_h.error().empty()) throwRun("cannot finish '{}': {}", m_file.string(), m_h.error());
+  }
+
+ private:
+  std::filesystem::path m_file;
+  std::array<int64_t, 3> m_n;
+  int m_bits;
+  double m_voxelSize;
+  uint64_t m_bytesPerPixel;
+  volio::TiffHandle m_h;
+  uint16_t m_compression = COMPRESSION_NONE;
+  uint32_t m_rps = 1;
+  std::vector<uint8_t> m_strip;
+  int64_t m_page = 0;
+};
+
+void checkTiffArgs(const std::filesystem::path& path, const std::array<int64_t, 3>& n, int bitsPerSample) {
   if (bitsPerSample != 8 && bitsPerSample != 16)
     throwInput("writing '{}': bits per sample must be 8 or 16, not {}", path.string(), bitsPerSample);
-  if (n[0] <= 0 || n[1] <= 0 || n[2] <= 0 || n[0] > UINT32_MAX || n[1] > UINT32_MAX ||
-      static_cast<int64_t>(data.size()) != n[0] * n[1] * n[2])
+  if (n[0] <= 0 || n[1] <= 0 || n[2] <= 0 || n[0] > UINT32_MAX || n[1] > UINT32_MAX)
+    throwRun("writing '{}': a TIFF page cannot be {} x {}", path.string(), n[0], n[1]);
+}
+
+}  // namespace
+
+void writeTiff(const std::filesystem::path& path, const std::array<int64_t, 3>& n,
+               const std::vector<uint16_t>& data, int bitsPerSample, double voxelSize) {
+  checkTiffArgs(path, n, bitsPerSample);
+  if (static_cast<int64_t>(data.size()) != n[0] * n[1] * n[2])
     throwRun("writing '{}': {} values do not fill a {} x {} x {} volume", path.string(), data.size(), n[0],
              n[1], n[2]);
+  // Check every label first, so that an 8-bit overflow names the whole file's first offender.
   if (bitsPerSample == 8) {
     auto it = std::find_if(data.begin(), data.end(), [](uint16_t v) { return v > 255; });
     if (it != data.end()) {
@@ -499,61 +603,62 @@ void writeTiff(const std::filesystem::path& path, const std::array<int64_t, 3>& 
           path.string(), *it, i % n[0], i / n[0] % n[1], i / (n[0] * n[1]));
     }
   }
-
-  const std::filesystem::path tmp = tempPathFor(path);
-  const uint64_t bytesPerPixel = static_cast<uint64_t>(bitsPerSample / 8);
-  const uint64_t total = static_cast<uint64_t>(n[0] * n[1] * n[2]) * bytesPerPixel;
-  // Classic TIFF offsets are 32-bit; switch to BigTIFF with margin for the directories.
-  const char* mode = total > (uint64_t{3} << 30) ? "w8" : "w";
-  const uint16_t compression =
-      TIFFIsCODECConfigured(COMPRESSION_ADOBE_DEFLATE) ? COMPRESSION_ADOBE_DEFLATE : COMPRESSION_NONE;
-  writeThroughTemp(path, [&](const std::filesystem::path&) {
-    volio::TiffHandle h(tmp, mode);
-    if (!h) throwRun("cannot create '{}': {}", tmp.string(), h.reason("open failed"));
-    const uint32_t width = static_cast<uint32_t>(n[0]), height = static_cast<uint32_t>(n[1]);
-    const uint64_t rowBytes = static_cast<uint64_t>(width) * bytesPerPixel;
-    // Strips of about 256 KiB: small enough that a rank reading a few rows decodes little extra.
-    const uint32_t rps =
-        static_cast<uint32_t>(std::clamp<uint64_t>((uint64_t{256} << 10) / rowBytes, 1, height));
-    std::vector<uint8_t> strip(rowBytes * rps);
-    for (int64_t z = 0; z < n[2]; ++z) {
-      TIFF* tif = h.get();
-      TIFFSetField(tif, TIFFTAG_SUBFILETYPE, FILETYPE_PAGE);
-      TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, width);
-      TIFFSetField(tif, TIFFTAG_IMAGELENGTH, height);
-      TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, static_cast<uint16_t>(bitsPerSample));
-      TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, static_cast<uint16_t>(1));
-      TIFFSetField(tif, TIFFTAG_SAMPLEFORMAT, static_cast<uint16_t>(SAMPLEFORMAT_UINT));
-      TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, static_cast<uint16_t>(PHOTOMETRIC_MINISBLACK));
-      TIFFSetField(tif, TIFFTAG_PLANARCONFIG, static_cast<uint16_t>(PLANARCONFIG_CONTIG));
-      TIFFSetField(tif, TIFFTAG_COMPRESSION, compression);
-      TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, rps);
-      TIFFSetField(tif, TIFFTAG_PAGENUMBER, static_cast<uint16_t>(std::min<int64_t>(z, 65535)),
-                   static_cast<uint16_t>(std::min<int64_t>(n[2], 65535)));
-      if (voxelSize > 0.0) {
-        // Centimetres: the unit calibrated readers (ImageJ/Fiji, tifffile, ParaView) agree on.
-        TIFFSetField(tif, TIFFTAG_RESOLUTIONUNIT, static_cast<uint16_t>(RESUNIT_CENTIMETER));
-        TIFFSetField(tif, TIFFTAG_XRESOLUTION, 0.01 / voxelSize);
-        TIFFSetField(tif, TIFFTAG_YRESOLUTION, 0.01 / voxelSize);
-      }
-      const uint16_t* plane = data.data() + z * n[0] * n[1];
-      for (uint32_t y0 = 0, s = 0; y0 < height; y0 += rps, ++s) {
-        const uint32_t rows = std::min(rps, height - y0);
-        const uint16_t* src = plane + static_cast<int64_t>(y0) * n[0];
-        const size_t count = static_cast<size_t>(rows) * width;
-        if (bitsPerSample == 8)
-          for (size_t i = 0; i < count; ++i) strip[i] = static_cast<uint8_t>(src[i]);
-        else
-          std::memcpy(strip.data(), src, count * 2);
-        if (TIFFWriteEncodedStrip(tif, s, strip.data(), static_cast<tmsize_t>(count * bytesPerPixel)) < 0)
-          throwRun("cannot write '{}' page {}: {}", tmp.string(), z, h.reason("write failed (disk full?)"));
-      }
-      if (!TIFFWriteDirectory(tif))
-        throwRun("cannot write '{}' page {}: {}", tmp.string(), z, h.reason("write failed (disk full?)"));
-    }
-    h.close();
-    if (!h.error().empty()) throwRun("cannot finish '{}': {}", tmp.string(), h.error());
+  writeThroughTemp(path, [&](const std::filesystem::path& tmp) {
+    TiffStackWriter w(tmp, n, bitsPerSample, voxelSize);
+    for (int64_t z = 0; z < n[2]; ++z) w.addPage(data.data() + z * n[0] * n[1]);
+    w.finish();
   });
+}
+
+void saveLabelsTiff(const Volume& v, const std::filesystem::path& path, int bitsPerSample, double voxelSize,
+                    size_t slabBytes) {
+  const MPI_Comm comm = v.grid->comm();
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  const auto& n = v.grid->geometry().n;
+  const std::filesystem::path tmp = tempPathFor(path);
+  std::optional<RemoveOnTermination> cleanup;
+  std::optional<TiffStackWriter> writer;
+  std::exception_ptr err;
+  if (rank == 0) {
+    cleanup.emplace(tmp);
+    try {
+      checkTiffArgs(path, n, bitsPerSample);
+      writer.emplace(tmp, n, bitsPerSample, voxelSize);
+    } catch (...) {
+      err = std::current_exception();
+    }
+  }
+  // Slabs of whole z pages of at most `slabBytes` travel to rank 0 one after another. After a failure rank 0
+  // stops writing but still takes part in every exchange, so no rank is left waiting.
+  const int64_t plane = n[0] * n[1];
+  const int64_t depth = std::clamp<int64_t>(static_cast<int64_t>(slabBytes) / (2 * plane), 1, n[2]);
+  for (int64_t z0 = 0; z0 < n[2]; z0 += depth) {
+    const int64_t dz = std::min(depth, n[2] - z0);
+    const Box3 slab{{0, 0, z0}, {n[0], n[1], dz}};
+    const std::vector<uint16_t> part =
+        redistribute(comm, v.grid->owned(), v.labels, rank == 0 ? slab : Box3{});
+    if (rank != 0 || err) continue;
+    try {
+      for (int64_t k = 0; k < dz; ++k) writer->addPage(part.data() + k * plane);
+    } catch (...) {
+      err = std::current_exception();
+    }
+  }
+  if (rank == 0) {
+    try {
+      if (!err) {
+        writer->finish();
+        commitTempFile(path);
+      }
+    } catch (...) {
+      err = std::current_exception();
+    }
+    writer.reset();
+    std::error_code ec;
+    if (err) std::filesystem::remove(tmp, ec);
+  }
+  rethrowCollective(comm, err);
 }
 
 }  // namespace ssb

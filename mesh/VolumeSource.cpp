@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "mesh/BoxExchange.hpp"
 #include "mesh/Generator.hpp"
 #include "mesh/VolumeReader.hpp"
 #include "solver/core/Log.hpp"
@@ -91,22 +92,9 @@ std::array<double, 3> spacingFrom(const Params& volume, std::optional<std::array
 
 }  // namespace
 
-Volume loadVolume(MPI_Comm comm, const Params& volume) {
-  const bool hasFile = volume.has("file"), hasGen = volume.has("generate");
-  if (hasFile == hasGen) throwInput("{}: give exactly one of `file` or `generate`", volume.path());
-  if (hasGen) {
-    if (volume.has("crop")) throwInput("{}: crop applies to files only", volume.keyPath("crop"));
-    auto sp = spacingFrom(volume, std::array<double, 3>{1e-6, 1e-6, 1e-6});
-    Volume v = generateVolume(comm, volume.section("generate"), sp[0]);
-    if (volume.has("spacing")) {
-      VoxelGrid g = v.grid->geometry();
-      g.spacing = sp;
-      auto grid = std::make_unique<StructuredGrid>(comm, g);
-      v.grid = std::move(grid);
-    }
-    return v;
-  }
+namespace {
 
+VolumeFileSpec fileSpec(const Params& volume) {
   VolumeFileSpec spec;
   spec.path = volume.text("file");
   spec.dataset = volume.text("dataset");
@@ -118,15 +106,35 @@ Volume loadVolume(MPI_Comm comm, const Params& volume) {
   }
   spec.rawDtype = volume.text("dtype");
   spec.rawHeaderBytes = volume.integer("header_bytes");
+  return spec;
+}
 
+}  // namespace
+
+VolumePlan planVolume(MPI_Comm comm, const Params& volume) {
+  const bool hasFile = volume.has("file"), hasGen = volume.has("generate");
+  if (hasFile == hasGen) throwInput("{}: give exactly one of `file` or `generate`", volume.path());
+  VolumePlan plan;
+  if (hasGen) {
+    if (volume.has("crop")) throwInput("{}: crop applies to files only", volume.keyPath("crop"));
+    const Params gen = volume.section("generate");
+    checkGeneratorParams(gen);
+    auto shape = gen.integers("shape");
+    plan.geometry.n = {shape[2], shape[1], shape[0]};
+    plan.geometry.spacing = spacingFrom(volume, std::array<double, 3>{1e-6, 1e-6, 1e-6});
+    plan.sizeKey = gen.keyPath("shape");
+    plan.source = "generated:" + gen.text("kind");
+    plan.generated = true;
+    return plan;
+  }
+
+  const VolumeFileSpec spec = fileSpec(volume);
   // Rank 0 reads the header and broadcasts it, so a missing file gives one clear message.
   VolumeInfo info;
   std::exception_ptr err;
-  if ([&] {
-        int r = 0;
-        MPI_Comm_rank(comm, &r);
-        return r == 0;
-      }()) {
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  if (rank == 0) {
     try {
       info = openVolume(spec)->info();
     } catch (...) {
@@ -147,6 +155,7 @@ Volume loadVolume(MPI_Comm comm, const Params& volume) {
   if (fileSpacing[0] > 0) fromFile = fileSpacing;
 
   Box3 crop{{0, 0, 0}, info.n};
+  plan.sizeKey = volume.keyPath("file");
   if (volume.has("crop")) {
     Params c = volume.section("crop");
     for (int a = 0; a < 3; ++a) {
@@ -161,16 +170,38 @@ Volume loadVolume(MPI_Comm comm, const Params& volume) {
       crop.lo[a] = r[0];
       crop.size[a] = r[1] - r[0];
     }
+    plan.sizeKey = volume.keyPath("crop");
   }
-  VoxelGrid g;
-  g.n = crop.size;
-  g.spacing = spacingFrom(volume, fromFile);
+  plan.geometry.n = crop.size;
+  plan.geometry.spacing = spacingFrom(volume, fromFile);
+  plan.crop = crop;
+  plan.source = spec.path.string();
+  return plan;
+}
+
+Volume loadVolume(MPI_Comm comm, const Params& volume) {
+  return loadVolume(comm, volume, planVolume(comm, volume));
+}
+
+Volume loadVolume(MPI_Comm comm, const Params& volume, const VolumePlan& plan) {
+  if (plan.generated) {
+    const auto& sp = plan.geometry.spacing;
+    Volume v = generateVolume(comm, volume.section("generate"), sp[0]);
+    if (volume.has("spacing")) {
+      VoxelGrid g = v.grid->geometry();
+      g.spacing = sp;
+      v.grid = std::make_unique<StructuredGrid>(comm, g);
+    }
+    return v;
+  }
+  const VolumeFileSpec spec = fileSpec(volume);
+  const VoxelGrid& g = plan.geometry;
   Volume v;
   v.grid = std::make_unique<StructuredGrid>(comm, g);
-  v.source = spec.path.string();
-  const Box3& own = v.grid->owned();
-  Box3 fileBox = own;
-  for (int a = 0; a < 3; ++a) fileBox.lo[a] += crop.lo[a];
+  v.source = plan.source;
+  Box3 fileBox = v.grid->owned();
+  for (int a = 0; a < 3; ++a) fileBox.lo[a] += plan.crop.lo[a];
+  std::exception_ptr err;
   try {
     openVolume(spec)->read(fileBox, v.labels);
   } catch (...) {
@@ -183,41 +214,11 @@ Volume loadVolume(MPI_Comm comm, const Params& volume) {
 }
 
 std::vector<uint16_t> gatherLabels(const Volume& v) {
-  MPI_Comm comm = v.grid->comm();
-  int rank = 0, size = 1;
-  MPI_Comm_rank(comm, &rank);
-  MPI_Comm_size(comm, &size);
-  const Box3& own = v.grid->owned();
-  int64_t boxv[6] = {own.lo[0], own.lo[1], own.lo[2], own.size[0], own.size[1], own.size[2]};
-  std::vector<int64_t> boxes(rank == 0 ? 6 * size : 0);
-  MPI_Gather(boxv, 6, MPI_INT64_T, boxes.data(), 6, MPI_INT64_T, 0, comm);
-  int count = static_cast<int>(v.labels.size());
-  std::vector<int> counts(rank == 0 ? size : 0), displs(rank == 0 ? size : 0);
-  MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, comm);
-  std::vector<uint16_t> all;
-  if (rank == 0) {
-    long total = 0;
-    for (int r = 0; r < size; ++r) {
-      displs[r] = static_cast<int>(total);
-      total += counts[r];
-    }
-    all.resize(static_cast<size_t>(total));
-  }
-  MPI_Gatherv(v.labels.data(), count, MPI_UINT16_T, all.data(), counts.data(), displs.data(), MPI_UINT16_T, 0,
-              comm);
-  std::vector<uint16_t> natural;
-  if (rank == 0) {
-    const auto& n = v.grid->geometry().n;
-    natural.resize(static_cast<size_t>(n[0] * n[1] * n[2]));
-    for (int r = 0; r < size; ++r) {
-      const int64_t* b = &boxes[6 * r];
-      size_t src = displs[r];
-      for (int64_t k = b[2]; k < b[2] + b[5]; ++k)
-        for (int64_t j = b[1]; j < b[1] + b[4]; ++j)
-          for (int64_t i = b[0]; i < b[0] + b[3]; ++i) natural[(k * n[1] + j) * n[0] + i] = all[src++];
-    }
-  }
-  return natural;
+  // One copy on rank 0, laid out directly in natural order; messages are split below MPI's int limits.
+  int rank = 0;
+  MPI_Comm_rank(v.grid->comm(), &rank);
+  const Box3 whole{{0, 0, 0}, v.grid->geometry().n};
+  return redistribute(v.grid->comm(), v.grid->owned(), v.labels, rank == 0 ? whole : Box3{});
 }
 
 }  // namespace ssb

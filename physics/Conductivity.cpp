@@ -15,6 +15,14 @@
 // phases (for one conducting phase: its conductivity), so that eps * sigma0 = sum_p eps_p sigma_p, the
 // multi-phase definition of TauFactor.
 //
+// Scale: the system is solved with the conductivities divided by the largest listed one, sigma_ref (and the
+// potentials are already 1 V), so the matrix, the Krylov tolerance and every iteration are the same for
+// any positive finite conductivity: tau, the percolating fraction and the iteration count do not depend on
+// the units (issue 12: unscaled, 1e160 S/m overflowed inside the solver and 1e-300 S/m "converged" at once).
+// Currents, conductivities and current densities are multiplied back by sigma_ref for output. A result
+// that cannot be right is a run-time error: tau below its lower bound (Wiener: sigma_eff <= eps * sigma0 for
+// the default sigma0, below) or a non-positive or non-finite current.
+//
 // Voxels that cannot carry a steady current - not connected through conducting voxels to both electrode
 // faces (6-connectivity, periodic across the sides when they are periodic) - are taken out of the solve
 // (identity rows); their share is reported (`percolating_fraction`). Isolated clusters would otherwise
@@ -191,6 +199,12 @@ Json runConductivity(const StudyContext& ctx, const Params& study) {
   if (std::none_of(phaseSigma.begin(), phaseSigma.end(), [](double v) { return v > 0.0; }))
     throwInput("{}: no phase conducts; give at least one phase a positive conductivity",
                study.keyPath("conductivities"));
+  // Non-dimensional conductivities: divided by the largest one, so that the largest is exactly 1.
+  const double sigmaRef = *std::max_element(phaseSigma.begin(), phaseSigma.end());
+  if (!std::isfinite(sigmaRef))
+    throwInput("{}: conductivity {} is not a finite number", study.keyPath("conductivities"), sigmaRef);
+  std::vector<double> phaseScaled(phaseSigma.size(), 0.0);
+  for (size_t p = 0; p < phaseSigma.size(); ++p) phaseScaled[p] = phaseSigma[p] / sigmaRef;
 
   std::vector<int> axes;
   {
@@ -228,7 +242,7 @@ Json runConductivity(const StudyContext& ctx, const Params& study) {
   for (size_t l = 0; l < nOwned; ++l) {
     int p = ctx.phases.phaseOf(ctx.volume.labels[l]);
     if (p < 0 || !(phaseSigma[static_cast<size_t>(p)] > 0.0)) continue;
-    sigma[l] = phaseSigma[static_cast<size_t>(p)];
+    sigma[l] = phaseScaled[static_cast<size_t>(p)];
     conducting[l] = 1;
     ++phaseCount[static_cast<size_t>(p)];
   }
@@ -236,32 +250,51 @@ Json runConductivity(const StudyContext& ctx, const Params& study) {
                 comm);
   const int64_t total = geom.voxels();
   int64_t conductingCount = 0;
-  double weighted = 0.0;
+  double weighted = 0.0;  // scaled: sum_p N_p sigma_p / sigma_ref cannot overflow
   std::vector<double> distinct;
   for (size_t p = 0; p < phaseSigma.size(); ++p) {
     if (!(phaseSigma[p] > 0.0)) continue;
     conductingCount += phaseCount[p];
-    weighted += static_cast<double>(phaseCount[p]) * phaseSigma[p];
+    weighted += static_cast<double>(phaseCount[p]) * phaseScaled[p];
     if (std::find(distinct.begin(), distinct.end(), phaseSigma[p]) == distinct.end())
       distinct.push_back(phaseSigma[p]);
   }
   const double epsTotal = static_cast<double>(conductingCount) / static_cast<double>(total);
 
-  double sigma0 = 0.0;
+  double sigma0 = 0.0, sigma0Scaled = 0.0;  // sigma0 [S/m] and sigma0 / sigma_ref
   std::string sigma0Source;
-  if (study.has("bulk_conductivity")) {
+  const bool userSigma0 = study.has("bulk_conductivity");
+  if (userSigma0) {
     sigma0 = study.real("bulk_conductivity");
+    sigma0Scaled = sigma0 / sigmaRef;
     sigma0Source = "bulk_conductivity (input)";
   } else if (distinct.size() == 1) {
     sigma0 = distinct[0];
+    sigma0Scaled = 1.0;
     sigma0Source = "conductivity of the single conducting phase";
   } else if (conductingCount > 0) {
-    sigma0 = weighted / static_cast<double>(conductingCount);
+    sigma0Scaled = weighted / static_cast<double>(conductingCount);
+    sigma0 = sigma0Scaled * sigmaRef;
     sigma0Source = "volume-weighted mean conductivity of the conducting phases";
   } else {
-    sigma0 = *std::max_element(distinct.begin(), distinct.end());
+    sigma0 = sigmaRef;
+    sigma0Scaled = 1.0;
     sigma0Source = "highest listed conductivity (no conducting voxel in the volume)";
   }
+  // Lower bound of tau where one exists. With the linear potential as trial function, the discrete energy
+  // bounds the conductance from above by the harmonic <= arithmetic face means: sigma_eff <= (1 / V)
+  // sum_voxels sigma = eps sigma0 for the default sigma0 (face convention; also pinned_L_minus_1 for one
+  // conducting phase, where the N - 1 links per column hold at most N (N - 1) / N voxels' worth), so tau >=
+  // 1; for pinned_L_percolating with one phase, sigma_eff <= N / (N - 1) eps_perc sigma0, so tau >= (N - 1) /
+  // N.
+  auto tauLowerBound = [&](int axis) -> double {
+    if (userSigma0) return 0.0;
+    if (conv == Convention::Face) return 1.0;
+    if (distinct.size() != 1) return 0.0;
+    if (conv == Convention::PinnedLMinus1) return 1.0;
+    const double n = static_cast<double>(geom.n[axis]);
+    return (n - 1.0) / n;
+  };
 
   // --- solver options for this study ------------------------------------------------------------------
   ScopedPetscOptions scopedOptions;  // the study's petsc_options, removed again after the study
@@ -297,6 +330,7 @@ Json runConductivity(const StudyContext& ctx, const Params& study) {
             ? Json(static_cast<double>(percolatingCount) / static_cast<double>(conductingCount))
             : Json(0.0);
     r["bulk_conductivity"] = sigma0;
+    r["reference_conductivity"] = sigmaRef;
 
     if (percolatingCount == 0) {
       Log::warn(
@@ -320,8 +354,9 @@ Json runConductivity(const StudyContext& ctx, const Params& study) {
     // The electrode current from the dissipated power, I = P / dphi: equal to the inlet and outlet currents
     // at convergence, but its error is quadratic in the solver error (P(phi) - P(phi*) = e^T A e, which CG
     // minimises), so tau is converged to ~1e-7 at rtol 1e-5 where the face currents still differ by 1e-5.
-    const double current = s.power / 1.0;
-    if (!(current > 0.0) || !std::isfinite(current))
+    const double currentScaled = s.power / 1.0;  // [A / (S/m)]: the current for sigma / sigma_ref
+    const double current = currentScaled * sigmaRef;
+    if (!(currentScaled > 0.0) || !std::isfinite(currentScaled) || !std::isfinite(current))
       throwRun(
           "{}: the computed current is {} A although the phase percolates; the solve failed silently "
           "(check petsc_options)",
@@ -331,14 +366,24 @@ Json runConductivity(const StudyContext& ctx, const Params& study) {
     const double nLen = conv == Convention::PinnedLMinus1 ? static_cast<double>(geom.n[axis] - 1)
                                                           : static_cast<double>(geom.n[axis]);
     const double length = nLen * geom.spacing[axis];
-    const double sigmaEff = current * length / area;  // potential difference 1 V
+    const double sigmaEffScaled = currentScaled * length / area;  // potential difference 1 V
+    const double sigmaEff = sigmaEffScaled * sigmaRef;
     const double eps = conv == Convention::PinnedLPercolating ? epsPercolating : epsTotal;
-    const double tau = eps * sigma0 / sigmaEff;
+    const double tau = eps * sigma0Scaled / sigmaEffScaled;
+    const double bound = tauLowerBound(axis);
+    // The power converges from above as the solver iterates (tau from below), by e^T A e: at the requested
+    // tolerance tau sits well within rtol of its limit, so a value further below the bound is a failed solve.
+    if (tau < bound * (1.0 - std::max(rtol, 1e-9)))
+      throwRun(
+          "{}: tortuosity factor {:.9g} is below {:.9g}, the least value it can take for this convention and "
+          "sigma0 (sigma_eff cannot exceed eps * sigma0); the linear solve stopped before converging ({} "
+          "iterations, relative residual {:.3g}); check `rtol` and `petsc_options`",
+          who, tau, bound, s.iterations, s.relativeResidual);
 
     r["effective_conductivity"] = sigmaEff;
-    r["relative_conductivity"] = sigmaEff / sigma0;
+    r["relative_conductivity"] = sigmaEffScaled / sigma0Scaled;
     r["tortuosity_factor"] = finiteOrNull(tau);
-    r["macmullin_number"] = finiteOrNull(sigma0 / sigmaEff);
+    r["macmullin_number"] = finiteOrNull(sigma0Scaled / sigmaEffScaled);
     r["flux_imbalance"] = std::abs(s.currentIn - s.currentOut) / std::abs(s.currentIn);
     r["iterations"] = s.iterations;
     r["relative_residual"] = s.relativeResidual;
@@ -348,8 +393,8 @@ Json runConductivity(const StudyContext& ctx, const Params& study) {
     r["setup_seconds"] = s.setupSeconds;
     r["solve_seconds"] = s.solveSeconds;
     r["current"] = current;
-    r["current_in"] = s.currentIn;
-    r["current_out"] = s.currentOut;
+    r["current_in"] = s.currentIn * sigmaRef;
+    r["current_out"] = s.currentOut * sigmaRef;
     r["unknowns"] = s.unknowns;
     directions[dir] = r;
     Log::info("{} '{}' {}: tau = {:.6f}, sigma_eff = {:.6g} S/m, {} iterations, {:.2f} s", "conductivity",
@@ -357,6 +402,7 @@ Json runConductivity(const StudyContext& ctx, const Params& study) {
 
     if (writeFields) {
       ctx.fields->write(s.potential, fmt::format("{}_potential_{}", fieldPrefix, dir), "V");
+      for (double& j : s.currentDensity) j *= sigmaRef;
       ctx.fields->write(s.currentDensity, fmt::format("{}_current_density_{}", fieldPrefix, dir), "A/m^2");
     }
   }
@@ -367,23 +413,25 @@ Json runConductivity(const StudyContext& ctx, const Params& study) {
   out["side_boundaries"] = periodicSides ? "periodic" : "no_flux";
   out["bulk_conductivity_source"] = sigma0Source;
   out["rtol"] = rtol;
-  out["units"] = {{"volume_fraction", "1"},
-                  {"percolating_fraction", "1"},
-                  {"bulk_conductivity", "S/m"},
-                  {"effective_conductivity", "S/m"},
-                  {"relative_conductivity", "1"},
-                  {"tortuosity_factor", "1"},
-                  {"macmullin_number", "1"},
-                  {"flux_imbalance", "1"},
-                  {"relative_residual", "1"},
-                  {"seconds", "s"},
-                  {"assembly_seconds", "s"},
-                  {"setup_seconds", "s"},
-                  {"solve_seconds", "s"},
-                  {"current", "A (for 1 V across the volume; dissipated power / 1 V)"},
-                  {"current_in", "A (through the inlet face)"},
-                  {"current_out", "A (through the outlet face)"},
-                  {"unknowns", "voxels solved for (percolating, not pinned)"}};
+  out["units"] = {
+      {"volume_fraction", "1"},
+      {"percolating_fraction", "1"},
+      {"bulk_conductivity", "S/m"},
+      {"reference_conductivity", "S/m (the largest listed conductivity; the solve uses sigma / it)"},
+      {"effective_conductivity", "S/m"},
+      {"relative_conductivity", "1"},
+      {"tortuosity_factor", "1"},
+      {"macmullin_number", "1"},
+      {"flux_imbalance", "1"},
+      {"relative_residual", "1"},
+      {"seconds", "s"},
+      {"assembly_seconds", "s"},
+      {"setup_seconds", "s"},
+      {"solve_seconds", "s"},
+      {"current", "A (for 1 V across the volume; dissipated power / 1 V)"},
+      {"current_in", "A (through the inlet face)"},
+      {"current_out", "A (through the outlet face)"},
+      {"unknowns", "voxels solved for (percolating, not pinned)"}};
   out["directions"] = directions;
   return out;
 }

@@ -6,7 +6,7 @@
 // spacings), face conductances A/h * harmonic(k1, k2) (physics/FaceKernels.hpp). For a coefficient k in
 // S/m and u in V the rows are current balances in A; other physics use other units consistently.
 //
-// Boundaries, per domain face (face index 2*axis + (high ? 1 : 0)):
+// Boundaries (FluxBoundary, physics/FaceIterator.hpp), per domain face (face index 2*axis + (high ? 1 : 0)):
 //   NoFlux     nothing crosses the face (the DMDA's wrapped ghosts are ignored);
 //   Periodic   the face couples to the opposite face's voxels (both faces of the axis must say so);
 //   Dirichlet  u = value, placed either on the face itself, half a voxel from the first cell centres
@@ -22,48 +22,48 @@
 // the DMDA layout, removes ~45 % of the rows on a typical porous volume, which the algebraic multigrid
 // set-up and every Krylov vector operation pay for (measured in docs/conductivity.md).
 //
-// Numbering: each rank numbers its owned unknowns in the grid's local (x fastest) order, ranks in order,
-// so vectors are distributed like the DMDA but compressed. The matrix is AIJ, preallocated and filled in
-// one pass from CSR arrays (createMatrix); assemble() rewrites values into the same pattern.
+// Built on the finite-volume base of physics/ (docs/discretisation.md): the unknowns are the one field of a
+// DofMap (each rank numbers its unknowns in the grid's local x-fastest order, ranks in order, so vectors
+// are distributed like the DMDA but compressed), every face loop goes through one FaceIterator (phases:
+// kActive for the active voxels, pinned ones included, kInactive for the rest), and optional FaceWeights
+// multiply each face's conductance, Dirichlet faces included. The matrix is AIJ, preallocated exactly from
+// the rows (DofMap::createMatrix); assemble() rewrites values into the same pattern.
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "mesh/StructuredGrid.hpp"
+#include "physics/DofMap.hpp"
+#include "physics/FaceIterator.hpp"
+#include "physics/FaceWeights.hpp"
 #include "solver/core/PetscUtil.hpp"
 
 namespace ssb {
 
-enum class BoundaryKind { NoFlux, Periodic, Dirichlet };
-enum class DirichletPlacement { Face, PinnedLayer };
-
-inline int faceIndex(int axis, bool high) { return 2 * axis + (high ? 1 : 0); }
-
-struct FluxBoundary {
-  std::array<BoundaryKind, 6> kind{BoundaryKind::NoFlux, BoundaryKind::NoFlux, BoundaryKind::NoFlux,
-                                   BoundaryKind::NoFlux, BoundaryKind::NoFlux, BoundaryKind::NoFlux};
-  std::array<double, 6> value{};  // Dirichlet value per face (unit of u)
-  DirichletPlacement placement = DirichletPlacement::Face;
-
-  // Dirichlet `low` / `high` on the two faces normal to `axis`; the four side faces no-flux or periodic.
-  static FluxBoundary drive(int axis, double low, double high, bool periodicSides,
-                            DirichletPlacement placement);
-};
-
 class FluxOperator {
  public:
+  static constexpr uint8_t kInactive = 0, kActive = 1;  // phases of the operator's FaceSpace
+
   // Collective. `coefficient`: owned values in grid.localIndex order (k >= 0). `active`: owned mask in the
-  // same order, empty = every voxel with k > 0 is active. Throws RunError for inconsistent input (wrong
-  // sizes, negative or non-finite k, a periodic face without its partner, pinned layers on an axis with
-  // fewer than 2 voxels).
+  // same order, empty = every voxel with k > 0 is active. `weights` (optional, exchanged) multiply the face
+  // conductances. Throws RunError on every rank when any rank finds inconsistent input (wrong sizes,
+  // negative or non-finite k, a periodic face without its partner, pinned layers on an axis with fewer than
+  // 2 voxels, weights not exchanged or of another grid) or the system does not fit PetscInt.
   FluxOperator(const StructuredGrid& grid, const std::vector<double>& coefficient,
-               const std::vector<uint8_t>& active, const FluxBoundary& boundary);
+               const std::vector<uint8_t>& active, const FluxBoundary& boundary,
+               std::shared_ptr<const FaceWeights> weights = nullptr);
 
   const StructuredGrid& grid() const { return m_grid; }
   const FluxBoundary& boundary() const { return m_bc; }
-  int64_t activeVoxels() const { return m_activeGlobal; }  // global count, fixed (pinned) voxels included
-  int64_t pinnedVoxels() const { return m_pinnedGlobal; }  // global count of fixed voxels
-  int64_t unknowns() const { return m_nGlobal; }           // active minus pinned: the system size
+  int64_t activeVoxels() const { return m_activeGlobal; }    // global count, fixed (pinned) voxels included
+  int64_t pinnedVoxels() const { return m_pinnedGlobal; }    // global count of fixed voxels
+  int64_t unknowns() const { return m_dofs->globalSize(); }  // active minus pinned: the system size
+  const DofMap& dofs() const { return *m_dofs; }
+  const FaceIterator& faces() const { return *m_faces; }
+  const FaceWeights* weights() const { return m_weights.get(); }
+  // Effective coefficient (k on active voxels, 0 elsewhere) at ghost-box offset g.
+  double coefficientAt(size_t g) const { return m_k[g]; }
 
   // Collective. The AIJ matrix of the system, exactly preallocated and already holding the operator's
   // values (symmetric; an isolated active voxel with no coupling gets a typical diagonal and u = 0). If
@@ -101,25 +101,24 @@ class FluxOperator {
   VecHandle toGrid(Vec u) const;
 
  private:
-  // Per global voxel (i, j, k): Dirichlet face whose pinned layer holds it, or -1.
-  int pinnedFace(int64_t i, int64_t j, int64_t k) const;
-  // Offset of (possibly wrapped-ghost) voxel c in the ghosted box.
-  int64_t ghostOffset(int64_t i, int64_t j, int64_t k) const {
-    return ((k - m_ghostLo[2]) * m_ghostSize[1] + (j - m_ghostLo[1])) * m_ghostSize[0] + (i - m_ghostLo[0]);
-  }
+  struct Row;
   template <typename F>
   void forEachRow(F&& f) const;  // f(row index, Row) for every owned unknown, in row order
+  // Solution at ghost-box offset g; the Dirichlet value for a voxel of a pinned layer.
+  double valueAt(const GhostedValues& U, size_t g, int pinned) const {
+    return pinned >= 0 ? m_bc.value[static_cast<size_t>(pinned)] : U.at(0, g);
+  }
 
   const StructuredGrid& m_grid;
   FluxBoundary m_bc;
-  VecHandle m_kLocal;               // ghosted effective coefficient: k on active voxels, 0 elsewhere
-  std::vector<PetscInt> m_unknown;  // ghosted box: global unknown index, -1 = not an unknown
-  std::array<int64_t, 3> m_ghostLo{}, m_ghostSize{};
-  PetscInt m_rowStart = 0, m_nLocal = 0;
+  std::shared_ptr<const FaceWeights> m_weights;
+  std::vector<double> m_k;  // ghosted effective coefficient: k on active voxels, 0 elsewhere
+  std::unique_ptr<DofMap> m_dofs;
+  std::unique_ptr<FaceSpace> m_space;
+  std::unique_ptr<FaceIterator> m_faces;
   double m_identityDiag = 1.0;
   int64_t m_activeGlobal = 0;
   int64_t m_pinnedGlobal = 0;
-  int64_t m_nGlobal = 0;
 };
 
 }  // namespace ssb

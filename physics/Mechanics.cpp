@@ -253,7 +253,8 @@ const Schema& mechanicsSchema() {
 // ---------------------------------------------------------------------------------------------------------
 
 struct MechanicsModel::Impl {
-  const StructuredGrid& grid;
+  const StructuredGrid* gridPtr = nullptr;  // null in an input check before the volume is loaded (prepare)
+  const VoxelGrid& geom;
   const PhaseMap& phases;
   std::string path, name, who;
   bool effectiveModuli = false;
@@ -302,6 +303,10 @@ struct MechanicsModel::Impl {
   Json moduli;  // effective_moduli mode
 
   Impl(const StudyContext& ctx, const Params& p);
+  // Input checks only: every rule that needs no voxel (prepareMechanics).
+  Impl(const PhaseMap& phaseMap, const VoxelGrid& geometry, const Params& p);
+  const StructuredGrid& grid() const { return *gridPtr; }
+  void parseInputs(const Params& p);
   void parseMaterials(const Params& p);
   void parseBoundary(const Params& p);
   void parseEigenstrain(const Params& p);
@@ -316,17 +321,22 @@ struct MechanicsModel::Impl {
   std::vector<Vec6> intactStress() const;
 };
 
-MechanicsModel::Impl::Impl(const StudyContext& ctx, const Params& p)
-    : grid(*ctx.volume.grid), phases(ctx.phases), path(p.path()), name(p.text("name")) {
+MechanicsModel::Impl::Impl(const PhaseMap& phaseMap, const VoxelGrid& geometry, const Params& p)
+    : geom(geometry), phases(phaseMap), path(p.path()), name(p.text("name")) {
+  parseInputs(p);
+}
+
+void MechanicsModel::Impl::parseInputs(const Params& p) {
   who = fmt::format("{} (mechanics study '{}')", path, name);
   effectiveModuli = p.text("mode") == "effective_moduli";
   rtol = p.real("rtol");
   loadSteps = static_cast<int>(p.integer("load_steps"));
-  petscOptions.insert("mechanics_", parsePetscOptions(p.raw("petsc_options"), p.keyPath("petsc_options")));
-
-  const auto& labels = ctx.volume.labels;
-  phaseOfVoxel.resize(labels.size());
-  for (size_t l = 0; l < labels.size(); ++l) phaseOfVoxel[l] = phases.phaseOf(labels[l]);
+  const PetscOptionList options = parsePetscOptions(p.raw("petsc_options"), p.keyPath("petsc_options"));
+  if (gridPtr)
+    petscOptions.insert("mechanics_", options);
+  else
+    checkPetscOptions(options, "mechanics_", SolverLevel::Linear,
+                      defaultSolverOptions(SystemKind::Elasticity));
 
   parseMaterials(p);
   parseBoundary(p);
@@ -352,7 +362,7 @@ MechanicsModel::Impl::Impl(const StudyContext& ctx, const Params& p)
       if (phaseMaterial[static_cast<size_t>(idx)] < 0) continue;
       const double M =
           elastic::pWaveModulus(phaseE[static_cast<size_t>(idx)], phaseNu[static_cast<size_t>(idx)]);
-      const double hmax = *std::max_element(grid.geometry().spacing.begin(), grid.geometry().spacing.end());
+      const double hmax = *std::max_element(geom.spacing.begin(), geom.spacing.end());
       const double limit = 2.0 * fractureEnergy * M / (strength * strength);
       if (hmax >= limit)
         throwInput(
@@ -363,6 +373,31 @@ MechanicsModel::Impl::Impl(const StudyContext& ctx, const Params& p)
             d.keyPath("strength"), strength, fractureEnergy, ph.name, M, hmax, limit);
     }
   }
+  if (p.has("li_fraction") && p.has("li_fraction_profile"))
+    throwInput("{}: give either li_fraction or li_fraction_profile, not both",
+               p.keyPath("li_fraction_profile"));
+  if ((p.has("li_fraction") || p.has("li_fraction_profile")) && effectiveModuli)
+    throwInput("{}: the Li fraction is not used in mode effective_moduli",
+               p.keyPath(p.has("li_fraction") ? "li_fraction" : "li_fraction_profile"));
+  if (p.has("li_fraction"))
+    checkWindow(p.real("li_fraction"), p.real("li_fraction"), p.keyPath("li_fraction"));
+  if (p.has("li_fraction_profile")) {
+    Params pr = p.section("li_fraction_profile");
+    const double from = pr.real("from"), to = pr.real("to");
+    checkWindow(std::min(from, to), std::max(from, to), p.keyPath("li_fraction_profile"));
+  }
+}
+
+MechanicsModel::Impl::Impl(const StudyContext& ctx, const Params& p)
+    : gridPtr(ctx.volume.grid.get()),
+      geom(ctx.volume.grid->geometry()),
+      phases(ctx.phases),
+      path(p.path()),
+      name(p.text("name")) {
+  const auto& labels = ctx.volume.labels;
+  phaseOfVoxel.resize(labels.size());
+  for (size_t l = 0; l < labels.size(); ++l) phaseOfVoxel[l] = phases.phaseOf(labels[l]);
+  parseInputs(p);
   buildSupport();
 
   std::vector<int> voxelMaterial(role.size(), -1);
@@ -372,9 +407,9 @@ MechanicsModel::Impl::Impl(const StudyContext& ctx, const Params& p)
     voxelMaterial[l] = phaseMaterial[static_cast<size_t>(phaseOfVoxel[l])];
     voxelC[l] = materialC[static_cast<size_t>(voxelMaterial[l])];
   }
-  op = std::make_unique<ElasticOperator>(grid, voxelMaterial, materialC, bc);
+  op = std::make_unique<ElasticOperator>(grid(), voxelMaterial, materialC, bc);
   if (strength > 0.0)
-    damage = std::make_unique<InterfaceDamage>(grid, role, voxelC, bc.periodic, strength, fractureEnergy);
+    damage = std::make_unique<InterfaceDamage>(grid(), role, voxelC, bc.periodic, strength, fractureEnergy);
   u = op->createVector();
   SSB_PETSC(VecSet(u, 0.0));
   load.factor = 0.0;
@@ -392,8 +427,8 @@ MechanicsModel::Impl::Impl(const StudyContext& ctx, const Params& p)
     const std::string ax = pr.text("axis");
     const int a = ax == "x" ? 0 : ax == "y" ? 1 : 2;
     const double from = pr.real("from"), to = pr.real("to");
-    const int64_t na = grid.geometry().n[a];
-    grid.forEachOwned([&](int64_t i, int64_t j, int64_t k, int64_t l) {
+    const int64_t na = geom.n[a];
+    grid().forEachOwned([&](int64_t i, int64_t j, int64_t k, int64_t l) {
       const int64_t idx[3] = {i, j, k};
       const double t = na > 1 ? static_cast<double>(idx[a]) / static_cast<double>(na - 1) : 0.0;
       liFraction[static_cast<size_t>(l)] = from + t * (to - from);
@@ -463,7 +498,7 @@ void MechanicsModel::Impl::parseMaterials(const Params& p) {
 }
 
 void MechanicsModel::Impl::parseBoundary(const Params& p) {
-  const auto& n = grid.geometry().n;
+  const auto& n = geom.n;
   for (const auto& ax : p.texts("periodic")) {
     const int a = ax == "x" ? 0 : ax == "y" ? 1 : 2;
     if (bc.periodic[static_cast<size_t>(a)])
@@ -592,12 +627,12 @@ void MechanicsModel::Impl::parseEigenstrain(const Params& p) {
 }
 
 void MechanicsModel::Impl::buildSupport() {
-  const MPI_Comm comm = grid.comm();
+  const MPI_Comm comm = grid().comm();
   const size_t nOwned = phaseOfVoxel.size();
   std::vector<uint8_t> solid(nOwned, 0);
   for (size_t l = 0; l < nOwned; ++l)
     solid[l] = phaseOfVoxel[l] >= 0 && phaseMaterial[static_cast<size_t>(phaseOfVoxel[l])] >= 0 ? 1 : 0;
-  const ConnectivityResult conn = labelClusters(grid, solid, bc.periodic);
+  const ConnectivityResult conn = labelClusters(grid(), solid, bc.periodic);
   int64_t localSolid = 0;
   for (uint8_t s : solid) localSolid += s;
   solidVoxels = globalSum(comm, localSolid);
@@ -644,7 +679,7 @@ void MechanicsModel::Impl::buildSupport() {
             "another axis (roller, fixed) or make another axis periodic",
             path, axisName(c));
     const int64_t id = best->id;
-    const auto& n = grid.geometry().n;
+    const auto& n = geom.n;
     NodePin pin;
     pin.node = {id % n[0], (id / n[0]) % n[1], id / (n[0] * n[1])};
     for (int c = 0; c < 3; ++c)
@@ -707,8 +742,8 @@ void MechanicsModel::Impl::updateEigenstrain() {
       lo = std::min(lo, liFraction[l]);
       hi = std::max(hi, liFraction[l]);
     }
-  MPI_Allreduce(MPI_IN_PLACE, &lo, 1, MPI_DOUBLE, MPI_MIN, grid.comm());
-  MPI_Allreduce(MPI_IN_PLACE, &hi, 1, MPI_DOUBLE, MPI_MAX, grid.comm());
+  MPI_Allreduce(MPI_IN_PLACE, &lo, 1, MPI_DOUBLE, MPI_MIN, grid().comm());
+  MPI_Allreduce(MPI_IN_PLACE, &hi, 1, MPI_DOUBLE, MPI_MAX, grid().comm());
   if (lo <= hi) checkWindow(lo, hi, "the Li fraction of the active voxels");
   std::vector<double> e(role.size(), 0.0);
   bool any = false;
@@ -891,6 +926,10 @@ void MechanicsModel::Impl::runEffectiveModuli() {
 
 // ---------------------------------------------------------------------------------------------------------
 
+void prepareMechanics(const PhaseMap& phases, const VoxelGrid& geometry, const Params& study) {
+  MechanicsModel::Impl check(phases, geometry, study);
+}
+
 MechanicsModel::MechanicsModel(const StudyContext& ctx, const Params& study)
     : m(std::make_unique<Impl>(ctx, study)) {}
 MechanicsModel::~MechanicsModel() = default;
@@ -957,7 +996,7 @@ std::vector<std::array<double, 3>> MechanicsModel::contactFraction() const {
 
 Json MechanicsModel::results() const {
   const Impl& s = *m;
-  const MPI_Comm comm = s.grid.comm();
+  const MPI_Comm comm = s.grid().comm();
   Json out;
   out["mode"] = s.effectiveModuli ? "effective_moduli" : "response";
   Json mats = Json::object();
@@ -976,7 +1015,7 @@ Json MechanicsModel::results() const {
   out["faces"] = faces;
   out["unknowns"] = s.op->unknowns();
   out["load_carrying_fraction"] =
-      static_cast<double>(s.keptVoxels) / static_cast<double>(s.grid.geometry().voxels());
+      static_cast<double>(s.keptVoxels) / static_cast<double>(s.grid().geometry().voxels());
   out["unsupported_solid_fraction"] =
       static_cast<double>(s.solidVoxels - s.keptVoxels) / static_cast<double>(s.solidVoxels);
   out["linear_solves"] = s.solves;
@@ -1106,9 +1145,12 @@ Json MechanicsModel::results() const {
 
 void MechanicsModel::writeFields(FieldWriter& fields, const std::string& prefix) const {
   const Impl& s = *m;
-  // TODO(lead): node-centred vector output. FieldWriter writes cell-centred scalars only (node-centred/vector
-  // attributes are being added on another branch); until then the displacement is written as the mean of each
-  // voxel's 8 nodes, one field per component.
+  // The node displacement as one node-centred vector field when every axis is bounded (the node DMDA then
+  // has n + 1 nodes per axis and u is the whole displacement); a periodic axis has n nodes and u holds only
+  // the periodic fluctuation, so there (and always, for cell-based post-processing) the mean of each
+  // voxel's 8 nodes, affine part included, is written per component.
+  if (!s.bc.periodic[0] && !s.bc.periodic[1] && !s.bc.periodic[2])
+    fields.write(s.u, prefix + "_displacement", "m");
   const auto disp = s.op->cellDisplacement(s.u, s.load);
   for (int c = 0; c < 3; ++c) {
     std::vector<double> v(disp.size());

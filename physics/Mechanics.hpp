@@ -22,6 +22,10 @@ const Schema& mechanicsSchema();
 // Collective. Runs the study and returns its results for results.json.
 Json runMechanics(const StudyContext& ctx, const Params& study);
 std::string mechanicsSummary(const Json& results);  // console lines for `ssbvox run`
+// Not collective. Every input check that needs no voxel (moduli against the phases, face conditions against
+// the grid, the volume-change table against the Li fraction window, the crack band against the voxel size,
+// PETSc options), with the messages the study gives: run by the driver before the volume is loaded.
+void prepareMechanics(const PhaseMap& phases, const VoxelGrid& geometry, const Params& study);
 
 class MechanicsModel {
  public:
@@ -65,6 +69,7 @@ class MechanicsModel {
   void writeFields(FieldWriter& fields, const std::string& prefix) const;
 
  private:
+  friend void prepareMechanics(const PhaseMap& phases, const VoxelGrid& geometry, const Params& study);
   struct Impl;
   std::unique_ptr<Impl> m;
 };

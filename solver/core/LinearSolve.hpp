@@ -2,38 +2,21 @@
 // Linear solves. Physics states the kind of system and its option prefix; the Krylov method and the
 // preconditioner are chosen here (and can be changed from YAML `petsc_options:` or the command line,
 // which wins). A solve that does not converge throws RunError naming who asked.
+//
+// SystemKind + defaultSolverOptions(kind) is the extension point: a new kind of system (elasticity, a
+// saddle point) adds an enum value and its default options here, never a KSPSetType in physics.
 #include <petscksp.h>
-#include <yaml-cpp/yaml.h>
 
 #include <string>
-#include <utility>
-#include <vector>
+
+#include "solver/core/SolverOptions.hpp"
 
 namespace ssb {
 
-using PetscOptionList = std::vector<std::pair<std::string, std::string>>;
-
-// Options from a YAML `petsc_options:` mapping: keys without the leading dash and the prefix, values
-// scalar (or empty for a flag). `path` names the mapping in errors.
-PetscOptionList parsePetscOptions(const YAML::Node& node, const std::string& path);
-
-// Options inserted into PETSc's global database for the lifetime of this object and removed afterwards,
-// so that one study's `petsc_options` do not leak into the next. Options already set (command line) are
-// left alone.
-class ScopedPetscOptions {
- public:
-  ScopedPetscOptions() = default;
-  ScopedPetscOptions(const ScopedPetscOptions&) = delete;
-  ScopedPetscOptions& operator=(const ScopedPetscOptions&) = delete;
-  ~ScopedPetscOptions();
-  void insert(const std::string& prefix, const PetscOptionList& opts);
-
- private:
-  std::vector<std::string> m_inserted;
-};
-
 enum class SystemKind {
   SymmetricPositiveDefinite,  // diffusion / conduction on voxels: CG + hypre BoomerAMG
+  General,                    // nonsymmetric, no structure assumed: GMRES + block Jacobi/ILU(0)
+  Direct,                     // small systems and fallbacks: LU (MUMPS, in parallel too)
   Elasticity,  // vector SPD (3 dof per node) with the rigid-body near-null space set on the matrix: CG + GAMG
 };
 
@@ -47,8 +30,11 @@ struct LinearSolveResult {
   double solveSeconds = 0.0;
 };
 
-// Collective. Solve A x = b (x is the initial guess) to relative tolerance `rtol` on the true residual,
-// with the KSP options under `prefix`. Throws RunError naming `who` if the solver reports divergence.
+// Collective. Solve A x = b from a zero initial guess to relative tolerance `rtol` on the true residual,
+// with the KSP options under `prefix` (the user's scoped petsc_options, then the defaults of `kind`).
+// Throws RunError naming `who` if the solver reports divergence, or reports convergence after 0
+// iterations although b is not zero (issue 12: a residual norm that underflowed would otherwise return
+// x = 0 as the answer).
 LinearSolveResult solveLinear(Mat A, Vec b, Vec x, SystemKind kind, const std::string& prefix, double rtol,
                               const std::string& who);
 

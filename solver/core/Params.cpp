@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <cmath>
 #include <set>
 #include <sstream>
@@ -115,8 +116,12 @@ long toInteger(const YAML::Node& v, const std::string& path) {
   if (!v.IsScalar()) throwInput("{}: expected an integer", path);
   const std::string& s = v.Scalar();
   char* end = nullptr;
+  errno = 0;
   long x = std::strtol(s.c_str(), &end, 10);
   if (s.empty() || *end != '\0') throwInput("{}: expected an integer, got '{}'", path, s);
+  if (errno == ERANGE)
+    throwInput("{}: integer '{}' is too large to represent (at most {})", path, s,
+               std::numeric_limits<long>::max());
   return x;
 }
 
@@ -369,50 +374,124 @@ std::string schemaMarkdown(const std::vector<const Schema*>& schemas) {
   return os.str();
 }
 
-void applyOverride(YAML::Node& root, const std::string& assignment) {
+Override parseOverride(const std::string& assignment) {
   auto eq = assignment.find('=');
-  if (eq == std::string::npos || eq == 0)
+  if (eq == std::string::npos)
     throwInput("--set '{}': expected key.path=value (e.g. --set volume.voxel_size='20 nm')", assignment);
-  std::string path = assignment.substr(0, eq);
-  YAML::Node value = YAML::Load(assignment.substr(eq + 1));
-  // Split "a.b[0].c" into tokens; numeric tokens index sequences.
-  std::vector<std::string> toks;
-  std::string cur;
-  for (char c : path) {
-    if (c == '.' || c == '[' || c == ']') {
-      if (!cur.empty()) toks.push_back(cur);
-      cur.clear();
-    } else {
-      cur += c;
+  Override o;
+  o.path = assignment.substr(0, eq);
+  try {
+    o.value = YAML::Load(assignment.substr(eq + 1));
+  } catch (const YAML::Exception& e) {
+    throwInput("--set '{}': the value is not valid YAML: {}", assignment, e.msg);
+  }
+  return o;
+}
+
+namespace {
+
+struct PathToken {
+  std::string text;
+  bool bracket = false;  // written as [i]
+};
+
+// "a.b[0].c" -> a, b, [0], c. Empty parts ("a..b", "[]", ".", "") are errors naming the path.
+std::vector<PathToken> splitKeyPath(const std::string& path) {
+  const auto fail = [&](const char* why) {
+    throwInput(
+        "--set '{}': {}; write the key path as in the case file, e.g. volume.voxel_size or "
+        "studies[0].conductivities.LPS",
+        path, why);
+  };
+  if (path.empty()) fail("the key path is empty");
+  std::vector<PathToken> toks;
+  size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '[') {
+      const size_t close = path.find(']', i);
+      if (close == std::string::npos) fail("a '[' has no matching ']'");
+      const std::string idx = path.substr(i + 1, close - i - 1);
+      if (idx.empty() || idx.find_first_not_of("0123456789") != std::string::npos)
+        fail("a list index [i] must be a non-negative integer");
+      toks.push_back({idx, true});
+      i = close + 1;
+      if (i < path.size() && path[i] != '.' && path[i] != '[') fail("expected '.' or '[' after ']'");
+      if (i < path.size() && path[i] == '.') {
+        ++i;
+        if (i == path.size()) fail("the key path ends with '.'");
+      }
+      continue;
+    }
+    size_t j = i;
+    while (j < path.size() && path[j] != '.' && path[j] != '[' && path[j] != ']') ++j;
+    if (j == i) fail(path[i] == ']' ? "a ']' has no matching '['" : "the key path has an empty part");
+    toks.push_back({path.substr(i, j - i), false});
+    i = j;
+    if (i < path.size() && path[i] == '.') {
+      ++i;
+      if (i == path.size()) fail("the key path ends with '.'");
     }
   }
-  if (!cur.empty()) toks.push_back(cur);
+  return toks;
+}
+
+std::string describeNode(const YAML::Node& n) {
+  if (n.IsScalar()) return fmt::format("a value ('{}')", n.Scalar());
+  if (n.IsSequence()) return fmt::format("a list of {}", n.size());
+  if (n.IsMap()) return "a mapping";
+  return "empty";
+}
+
+}  // namespace
+
+void applyOverride(YAML::Node& root, const Override& o) {
+  const std::vector<PathToken> toks = splitKeyPath(o.path);
   YAML::Node node;
   node.reset(root);
-  for (size_t i = 0; i + 1 < toks.size(); ++i) {
-    const std::string& t = toks[i];
-    bool isIndex = !t.empty() && t.find_first_not_of("0123456789") == std::string::npos;
-    YAML::Node next;
-    if (isIndex && node.IsSequence()) {
-      size_t k = std::stoul(t);
+  std::string prefix;  // the part of the path walked so far, for messages
+  for (size_t i = 0; i < toks.size(); ++i) {
+    const PathToken& t = toks[i];
+    const bool last = i + 1 == toks.size();
+    const bool numeric = t.text.find_first_not_of("0123456789") == std::string::npos;
+    const std::string here = prefix.empty() ? "(top level)" : "'" + prefix + "'";
+    if (node.IsSequence()) {
+      if (!numeric)
+        throwInput("--set {}: {} is {}, so '{}' cannot be a key there; index it, e.g. {}[0].{}", o.path, here,
+                   describeNode(node), t.text, prefix, t.text);
+      const size_t k = std::stoul(t.text);
       if (k >= node.size())
-        throwInput("--set {}: index {} is past the end of the list ({} entries)", path, k, node.size());
+        throwInput("--set {}: index {} is past the end of the list {} ({} entries)", o.path, k, here,
+                   node.size());
+      if (last) {
+        node[k] = o.value;
+        return;
+      }
+      YAML::Node next;
       next.reset(node[k]);
+      node.reset(next);
+    } else if (node.IsMap() || node.IsNull() || !node.IsDefined()) {
+      if (t.bracket)
+        throwInput("--set {}: {} is {}, not a list, so it has no entry [{}]", o.path, here,
+                   describeNode(node), t.text);
+      if (last) {
+        node[t.text] = o.value;
+        return;
+      }
+      if (!node[t.text]) node[t.text] = YAML::Node(YAML::NodeType::Map);
+      YAML::Node next;
+      next.reset(node[t.text]);
+      node.reset(next);
     } else {
-      if (!node[t]) node[t] = YAML::Node(YAML::NodeType::Map);
-      next.reset(node[t]);
+      throwInput("--set {}: {} is {}, not a mapping or a list, so it has no {}{}; set {} itself instead",
+                 o.path, here, describeNode(node), t.bracket ? "entry [" : "key '",
+                 t.text + (t.bracket ? "]" : "'"), prefix);
     }
-    node.reset(next);
+    prefix += t.bracket ? "[" + t.text + "]" : (prefix.empty() ? "" : ".") + t.text;
   }
-  const std::string& last = toks.back();
-  bool isIndex = last.find_first_not_of("0123456789") == std::string::npos;
-  if (isIndex && node.IsSequence()) {
-    size_t k = std::stoul(last);
-    if (k >= node.size()) throwInput("--set {}: index {} is past the end of the list", path, k);
-    node[k] = value;
-  } else {
-    node[last] = value;
-  }
+}
+
+void applyOverride(YAML::Node& root, const std::string& assignment) {
+  applyOverride(root, parseOverride(assignment));
 }
 
 }  // namespace ssb

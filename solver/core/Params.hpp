@@ -135,7 +135,17 @@ double quantityToSI(const YAML::Node& v, const std::string& unit, const std::str
 std::string schemaMarkdown(const std::vector<const Schema*>& schemas);
 std::string typeName(ParamType t);
 
-// Apply `--set a.b[0].c=value` style overrides to a YAML document (value parsed as YAML).
-void applyOverride(YAML::Node& root, const std::string& assignment);
+// A typed override of one YAML key: the path as `--set` takes it (a.b[0].c) and the new value as a YAML
+// node, so that programs (sweeps, calibration) set numbers, lists and mappings without printing them.
+struct Override {
+  std::string path;
+  YAML::Node value;
+};
+// "a.b[0].c=value" -> Override (the value parsed as YAML). InputError naming the assignment if malformed.
+Override parseOverride(const std::string& assignment);
+// Set the key, creating missing mappings on the way. InputError naming the path if it is empty or
+// malformed, indexes past a list's end, names a key inside a list or a value, or indexes a mapping.
+void applyOverride(YAML::Node& root, const Override& override);
+void applyOverride(YAML::Node& root, const std::string& assignment);  // parseOverride + apply
 
 }  // namespace ssb

@@ -4,26 +4,12 @@
 
 #include <cstring>
 
+#include "solver/core/Log.hpp"
+#include "solver/core/PetscBridge.hpp"
 #include "solver/core/PetscUtil.hpp"
+#include "solver/core/SolverOptions.hpp"
 
 namespace ssb {
-
-[[noreturn]] void throwPetscError(PetscErrorCode code, const char* file, int line, const char* expr) {
-  const char* text = nullptr;
-  PetscErrorMessage(code, &text, nullptr);
-  throw RunError(fmt::format("PETSc error {} ({}) in {} at {}:{}", static_cast<int>(code), text ? text : "?",
-                             expr, file, line));
-}
-
-void insertPetscOptions(const std::string& prefix,
-                        const std::vector<std::pair<std::string, std::string>>& opts) {
-  for (const auto& [key, value] : opts) {
-    std::string name = "-" + prefix + key;
-    PetscBool set = PETSC_FALSE;
-    SSB_PETSC(PetscOptionsHasName(nullptr, nullptr, name.c_str(), &set));
-    if (!set) SSB_PETSC(PetscOptionsSetValue(nullptr, name.c_str(), value.empty() ? nullptr : value.c_str()));
-  }
-}
 
 PetscSession::PetscSession(const std::vector<std::string>& petscArgs) {
   static std::vector<std::string> storage;
@@ -38,9 +24,16 @@ PetscSession::PetscSession(const std::vector<std::string>& petscArgs) {
   char** argv = argvStore.data();
   // PETSc prints its own message if initialisation fails; there is nothing to clean up then.
   if (PetscInitialize(&argc, &argv, nullptr, nullptr) != 0) throw RunError("PetscInitialize failed");
+  installPetscErrorHandler(Log::verbosity() >= 2);
 }
 
-PetscSession::~PetscSession() { (void)PetscFinalize(); }
+PetscSession::~PetscSession() {
+  try {
+    reportUnusedPetscOptions();  // as -options_left does, but naming the YAML key or the command line
+  } catch (...) {                // a report must never turn a finished run into a crash
+  }
+  (void)PetscFinalize();
+}
 
 int PetscSession::rank(MPI_Comm comm) {
   int r = 0;

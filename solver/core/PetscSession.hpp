@@ -1,5 +1,7 @@
 #pragma once
-// RAII PetscInitialize/PetscFinalize (and so MPI_Init/MPI_Finalize).
+// RAII PetscInitialize/PetscFinalize (and so MPI_Init/MPI_Finalize). Construct it after
+// Log::setVerbosity: below verbosity 2 PETSc's own error dump is silenced (our message reports the error).
+// At the end of the run it reports the PETSc options that nothing used (reportUnusedPetscOptions).
 #include <mpi.h>
 
 #include <string>

@@ -10,17 +10,21 @@
 #include <petscksp.h>
 #include <petscvec.h>
 
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "solver/core/Error.hpp"
 
 namespace ssb {
+// Throws the exception a PETSc callback left behind (solver/core/PetscBridge.hpp: a residual that threw
+// InputError surfaces as that InputError), or else RunError with PETSc's own message for `code`.
 [[noreturn]] void throwPetscError(PetscErrorCode code, const char* file, int line, const char* expr);
 }  // namespace ssb
 
-#define SSB_PETSC(...)                                                                   \
-  do {                                                                                  \
-    PetscErrorCode ssb_ierr_ = (__VA_ARGS__);                                           \
+#define SSB_PETSC(...)                                                                                 \
+  do {                                                                                                 \
+    PetscErrorCode ssb_ierr_ = (__VA_ARGS__);                                                          \
     if (PetscUnlikely(ssb_ierr_)) ::ssb::throwPetscError(ssb_ierr_, __FILE__, __LINE__, #__VA_ARGS__); \
   } while (0)
 
@@ -50,7 +54,7 @@ class PetscHandle {
   }
   T get() const { return m_obj; }
   operator T() const { return m_obj; }  // NOLINT: handles pass straight into PETSc calls
-  T* out() {  // for PETSc "create" calls: XCreate(..., h.out())
+  T* out() {                            // for PETSc "create" calls: XCreate(..., h.out())
     reset();
     return &m_obj;
   }
@@ -64,9 +68,6 @@ using VecHandle = PetscHandle<Vec, VecDestroy>;
 using MatHandle = PetscHandle<Mat, MatDestroy>;
 using DMHandle = PetscHandle<DM, DMDestroy>;
 using KSPHandle = PetscHandle<KSP, KSPDestroy>;
-
-// Options given in a YAML `petsc_options:` map are inserted under the solver's prefix unless the same
-// option was given on the command line (command line wins).
-void insertPetscOptions(const std::string& prefix, const std::vector<std::pair<std::string, std::string>>& opts);
+using ISHandle = PetscHandle<IS, ISDestroy>;
 
 }  // namespace ssb

@@ -61,14 +61,14 @@ std::string sha256Hex(const std::string& data) {
   return out;
 }
 
-Json provenance(const std::string& inputText) {
+Json provenance(MPI_Comm comm, const std::string& inputText) {
   Json p;
   p["program"] = "ssbvox";
   p["version"] = kVersion;
   p["git_revision"] = kGitRevision;
   p["input_sha256"] = sha256Hex(inputText);
   int size = 1;
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  MPI_Comm_size(comm, &size);
   p["mpi_ranks"] = size;
   char ver[256];
   PetscGetVersion(ver, sizeof(ver));

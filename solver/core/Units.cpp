@@ -1,8 +1,10 @@
 #include "solver/core/Units.hpp"
 
 #include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <map>
 
 #include "solver/core/Error.hpp"
@@ -23,13 +25,14 @@ const std::map<std::string, Quantity>& baseUnits() {
     add("A", 1, {0, 0, 0, 1, 0, 0});
     add("K", 1, {0, 0, 0, 0, 1, 0});
     add("mol", 1, {0, 0, 0, 0, 0, 1});
-    add("S", 1, {-2, -1, 3, 2, 0, 0});   // A^2 s^3 / (kg m^2)
-    add("V", 1, {2, 1, -3, -1, 0, 0});   // kg m^2 / (A s^3)
+    add("S", 1, {-2, -1, 3, 2, 0, 0});  // A^2 s^3 / (kg m^2)
+    add("V", 1, {2, 1, -3, -1, 0, 0});  // kg m^2 / (A s^3)
     add("Ohm", 1, {2, 1, -3, -2, 0, 0});
     add("C", 1, {0, 0, 1, 1, 0, 0});
     add("Pa", 1, {-1, 1, -2, 0, 0, 0});
     add("N", 1, {1, 1, -2, 0, 0, 0});
     add("J", 1, {2, 1, -2, 0, 0, 0});
+    add("eV", 1.602176634e-19, {2, 1, -2, 0, 0, 0});  // exact (SI 2019); activation energies
     add("W", 1, {2, 1, -3, 0, 0, 0});
     add("L", 1e-3, {3, 0, 0, 0, 0, 0});
     add("Ah", 3600, {0, 0, 1, 1, 0, 0});
@@ -41,9 +44,9 @@ const std::map<std::string, Quantity>& baseUnits() {
 }
 
 const std::map<std::string, double>& prefixes() {
-  static const std::map<std::string, double> p = {{"T", 1e12}, {"G", 1e9}, {"M", 1e6}, {"k", 1e3},
-                                                  {"c", 1e-2}, {"m", 1e-3}, {"u", 1e-6}, {"\xC2\xB5", 1e-6},
-                                                  {"\xCE\xBC", 1e-6}, {"n", 1e-9}, {"p", 1e-12}};
+  static const std::map<std::string, double> p = {
+      {"T", 1e12}, {"G", 1e9},         {"M", 1e6},         {"k", 1e3},  {"c", 1e-2}, {"m", 1e-3},
+      {"u", 1e-6}, {"\xC2\xB5", 1e-6}, {"\xCE\xBC", 1e-6}, {"n", 1e-9}, {"p", 1e-12}};
   return p;
 }
 
@@ -75,7 +78,11 @@ std::string dimensionString(const Dimension& d) {
     if (d.e[i] == 0) continue;
     if (!out.empty()) out += " ";
     out += names[i];
-    if (d.e[i] != 1) out += "^" + std::to_string(d.e[i]);
+    // Appended piecewise: `"^" + std::to_string(...)` trips GCC 12's false-positive -Wrestrict.
+    if (d.e[i] != 1) {
+      out += '^';
+      out += std::to_string(d.e[i]);
+    }
   }
   return out.empty() ? "dimensionless" : out;
 }
@@ -98,7 +105,8 @@ Quantity parseUnit(const std::string& unitIn, const std::string& context) {
       char* end = nullptr;
       std::string ps = tok.substr(hat + 1);
       power = static_cast<int>(std::strtol(ps.c_str(), &end, 10));
-      if (ps.empty() || *end != '\0') throwInput("{}: unknown unit '{}' (bad exponent in '{}')", context, unitIn, tok);
+      if (ps.empty() || *end != '\0')
+        throwInput("{}: unknown unit '{}' (bad exponent in '{}')", context, unitIn, tok);
       tok = tok.substr(0, hat);
     } else if (!tok.empty() && std::isdigit(static_cast<unsigned char>(tok.back())) && tok != "1") {
       // "m2" as in "cm2": trailing digit power
@@ -111,9 +119,10 @@ Quantity parseUnit(const std::string& unitIn, const std::string& context) {
     }
     Quantity q;
     if (tok.empty() || !lookupAtom(tok, q))
-      throwInput("{}: unknown unit '{}' (did not recognise '{}'); use SI symbols such as m, um, nm, S/m, mS/cm, "
-                 "m^2/s, A/m^2, V, s, h, Pa, GPa",
-                 context, unitIn, tok);
+      throwInput(
+          "{}: unknown unit '{}' (did not recognise '{}'); use SI symbols such as m, um, nm, S/m, mS/cm, "
+          "m^2/s, A/m^2, V, s, h, Pa, GPa",
+          context, unitIn, tok);
     total.value *= std::pow(q.value, sign * power);
     for (int d = 0; d < 6; ++d) total.dim.e[d] += sign * power * q.dim.e[d];
     if (j < unit.size() && unit[j] == '/') sign = -1;
@@ -122,26 +131,48 @@ Quantity parseUnit(const std::string& unitIn, const std::string& context) {
   return total;
 }
 
+namespace {
+
+// Refuse what a double cannot hold as a normal number: overflow (1e400 -> inf), underflow (1e-400 -> 0)
+// and subnormals (4e-320), whose lost precision breaks solvers silently. Zero is fine.
+void checkRepresentable(double v, bool rangeError, const std::string& context, const std::string& text,
+                        const char* where) {
+  if (std::isnan(v)) throwInput("{}: value '{}' is not a number", context, text);
+  if (std::isinf(v) || (rangeError && std::abs(v) > 1.0))
+    throwInput(
+        "{}: value '{}' is too large to represent{} (the largest double is {:.3g}); check the exponent",
+        context, text, where, std::numeric_limits<double>::max());
+  if ((rangeError && std::abs(v) <= 1.0) || (v != 0.0 && std::abs(v) < std::numeric_limits<double>::min()))
+    throwInput(
+        "{}: value '{}' is too small to represent{} (below the smallest normal double, {:.3g}); numbers this "
+        "small lose their precision: use 0 if the quantity should vanish, or a value of at least {:.3g}",
+        context, text, where, std::numeric_limits<double>::min(), std::numeric_limits<double>::min());
+}
+
+}  // namespace
+
 double parseQuantity(const std::string& text, const std::string& expectedUnit, const std::string& context) {
   const char* s = text.c_str();
   char* end = nullptr;
+  errno = 0;
   double v = std::strtod(s, &end);
-  if (end == s) throwInput("{}: expected a number{}, got '{}'", context,
-                           expectedUnit.empty() ? "" : " with unit " + expectedUnit, text);
+  const bool rangeError = errno == ERANGE;
+  if (end == s)
+    throwInput("{}: expected a number{}, got '{}'", context,
+               expectedUnit.empty() ? "" : " with unit " + expectedUnit, text);
+  checkRepresentable(v, rangeError, context, text, "");
   std::string rest(end);
-  if (rest.find_first_not_of(" \t") == std::string::npos) {  // a bare number is SI
-    if (!std::isfinite(v)) throwInput("{}: value '{}' is not a finite number", context, text);
-    return v;
-  }
+  if (rest.find_first_not_of(" \t") == std::string::npos) return v;  // a bare number is SI
   Quantity q = parseUnit(rest, context);
   Quantity want = parseUnit(expectedUnit, context);
   if (!(q.dim == want.dim)) {
     throwInput("{}: unit of '{}' is {} but this key expects {} (e.g. '{}')", context, text,
-               dimensionString(q.dim), dimensionString(want.dim), expectedUnit.empty() ? "0.5" : "1 " + expectedUnit);
+               dimensionString(q.dim), dimensionString(want.dim),
+               expectedUnit.empty() ? "0.5" : "1 " + expectedUnit);
   }
-  double si = v * q.value / want.value;
-  if (!std::isfinite(si)) throwInput("{}: value '{}' is not a finite number", context, text);
-  return si * want.value;  // SI value
+  const double si = v * q.value;
+  checkRepresentable(si, false, context, text, " in SI units");
+  return si;
 }
 
 }  // namespace ssb

@@ -2,134 +2,79 @@
 
 #include <mpi.h>
 
-#include <fstream>
-#include <sstream>
+#include <optional>
 
 #include "mesh/FieldWriter.hpp"
-#include "mesh/PhaseMap.hpp"
-#include "mesh/VolumeReader.hpp"
-#include "mesh/VolumeSource.hpp"
+#include "mesh/VolumeWriter.hpp"
 #include "solver/core/AtomicFile.hpp"
-#include "solver/core/Json.hpp"
 #include "solver/core/Log.hpp"
 #include "solver/core/MpiUtil.hpp"
+#include "solver/core/OutputLock.hpp"
 #include "solver/core/Provenance.hpp"
-#include "solver/driver/StudyRegistry.hpp"
 
 namespace ssb {
 
 namespace {
 
-bool isRoot() {
+bool isRoot(MPI_Comm comm) {
   int r = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &r);
+  MPI_Comm_rank(comm, &r);
   return r == 0;
 }
 
-// Rank 0 reads the bytes, every rank parses them (PETSc's optionsyaml pattern).
-std::string readCaseText(const std::filesystem::path& path) {
-  std::string text;
+// Collective: run f on rank 0; its exception reaches every rank.
+template <typename F>
+void onRoot(MPI_Comm comm, F&& f) {
   std::exception_ptr err;
-  if (isRoot()) {
+  if (isRoot(comm)) {
     try {
-      std::ifstream is(path, std::ios::binary);
-      if (!is) throwInput("case file {}: cannot open it (does it exist? check the path)", path.string());
-      std::ostringstream ss;
-      ss << is.rdbuf();
-      text = ss.str();
+      f();
     } catch (...) {
       err = std::current_exception();
     }
   }
-  rethrowCollective(MPI_COMM_WORLD, err);
-  return broadcastString(MPI_COMM_WORLD, text);
+  rethrowCollective(comm, err);
 }
-
-struct StudyEntry {
-  const StudyType* type;
-  Params params;
-  std::string name;
-};
 
 }  // namespace
 
-int runCase(const RunOptions& opts) {
+CaseResult runCase(MPI_Comm comm, const Case& c, const std::filesystem::path& outDir) {
   const double t0 = Log::elapsed();
-  const std::string text = readCaseText(opts.caseFile);
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throwInput("case file {}: YAML syntax error at line {}, column {}: {}", opts.caseFile.string(),
-               e.mark.line + 1, e.mark.column + 1, e.msg);
-  }
-  if (!root.IsMap())
-    throwInput("case file {}: expected a mapping with volume, phases, studies, output",
-               opts.caseFile.string());
-  for (const auto& o : opts.overrides) applyOverride(root, o);
-  std::string effective = YAML::Dump(root);
 
-  // Validate everything before doing any work, so a typo in the last study fails in a second.
-  Params top(root, caseSchema(), "");
-  Params volume = top.section("volume");
-  auto phaseParams = top.sections("phases");
-  PhaseMap phases = PhaseMap::fromParams(phaseParams);
-  Params output = top.section("output");
-  YAML::Node studiesNode = top.raw("studies");
-  if (!studiesNode.IsSequence()) throwInput("studies: expected a list of studies");
-  std::vector<StudyEntry> studies;
-  for (size_t i = 0; i < studiesNode.size(); ++i) {
-    std::string path = fmt::format("studies[{}]", i);
-    YAML::Node s = studiesNode[i];
-    if (!s.IsMap() || !s["type"]) throwInput("{}: each study needs `type:` (conductivity, morphology)", path);
-    const StudyType& t = studyType(s["type"].as<std::string>(), path + ".type");
-    Params p(s, *t.schema, path);
-    std::string name = p.has("name") ? p.text("name") : t.type;
-    for (const auto& e : studies)
-      if (e.name == name)
-        throwInput("{}.name: study name '{}' is used twice; give each study a unique name", path, name);
-    studies.push_back({&t, p, name});
-  }
+  // The directory, its lock and the leftovers of a killed run.
+  std::unique_ptr<OutputLock> lock;
+  onRoot(comm, [&] {
+    std::error_code ec;
+    std::filesystem::create_directories(outDir, ec);
+    if (ec) throwInput("output.dir: cannot create '{}': {}", outDir.string(), ec.message());
+    lock = std::make_unique<OutputLock>(outDir);
+    if (lock->staleOwner())
+      Log::warn(fmt::format("{}: took over the lock of a run that ended without releasing it ({})",
+                            outDir.string(), *lock->staleOwner()));
+    for (const auto& f : removeStaleTempFiles(outDir))
+      Log::warn(fmt::format("{}: removed {}, left by an interrupted run", outDir.string(), f));
+  });
 
-  // Relative volume paths are relative to the case file.
-  if (root["volume"] && root["volume"]["file"]) {
-    std::filesystem::path f = root["volume"]["file"].as<std::string>();
-    if (f.is_relative())
-      root["volume"]["file"] = (opts.caseFile.parent_path() / f).lexically_normal().string();
-    volume = Params(root["volume"], volumeSchema(), "volume");
-  }
-
-  std::filesystem::path outDir = output.text("dir");
-  std::exception_ptr err;
-  if (isRoot()) {
-    try {
-      std::error_code ec;
-      std::filesystem::create_directories(outDir, ec);
-      if (ec) throwInput("output.dir: cannot create '{}': {}", outDir.string(), ec.message());
-    } catch (...) {
-      err = std::current_exception();
-    }
-  }
-  rethrowCollective(MPI_COMM_WORLD, err);
-
-  Json results;
-  results["provenance"] = provenance(effective);
-  results["provenance"]["case_file"] = opts.caseFile.string();
+  CaseResult out;
+  Json& results = out.results;
+  results["provenance"] = provenance(comm, c.inputText);
+  results["provenance"]["case_file"] = c.file.string();
+  results["complete"] = false;  // true once every study has run and every file is in place
 
   Volume vol;
   {
     ScopedTimer t("loading volume");
-    vol = loadVolume(MPI_COMM_WORLD, volume);
+    vol = loadVolume(comm, c.volume, c.plan);
   }
   const auto hist = vol.labelHistogram();
-  phases.checkAllClaimed(hist, vol.source);
+  c.phases.checkAllClaimed(hist, vol.source);
   const VoxelGrid& g = vol.grid->geometry();
   Json jv;
   jv["source"] = vol.source;
   jv["shape_zyx"] = {g.n[2], g.n[1], g.n[0]};
   jv["voxel_size_zyx_m"] = {g.spacing[2], g.spacing[1], g.spacing[0]};
   Json jp = Json::array();
-  for (const auto& ph : phases.phases()) {
+  for (const auto& ph : c.phases.phases()) {
     int64_t count = 0;
     for (uint16_t l : ph.labels)
       if (l < hist.size()) count += hist[l];
@@ -142,26 +87,19 @@ int runCase(const RunOptions& opts) {
   jv["phases"] = jp;
   results["volume"] = jv;
 
-  if (output.boolean("save_volume")) {
+  if (c.output.saveVolume) {
     ScopedTimer t("saving labels (labels.tif, labels.h5, labels.raw)");
-    auto all = gatherLabels(vol);
-    try {
-      if (isRoot()) {
-        int bits = 8;
-        for (size_t l = 256; l < hist.size(); ++l)
-          if (hist[l]) bits = 16;
-        writeTiff(outDir / "labels.tif", g.n, all, bits, g.spacing[0]);
-        writeHdf5Labels(outDir / "labels.h5", "labels", g.n, all, bits, g.spacing[0]);
-        writeRaw(outDir / "labels.raw", all, bits == 8 ? "uint8" : "uint16");
-      }
-    } catch (...) {
-      err = std::current_exception();
-    }
-    rethrowCollective(MPI_COMM_WORLD, err);
+    const int bits = hist.size() > 256 ? 16 : 8;
+    saveLabelsTiff(vol, outDir / "labels.tif", bits, g.spacing[0]);
+    saveLabelsHdf5(vol, outDir / "labels.h5", "labels", bits, g.spacing[0]);
+    saveLabelsRaw(vol, outDir / "labels.raw", bits);
   }
 
+  // fields.h5 is written under its temporary name until close(); a terminated run removes it.
+  std::optional<RemoveOnTermination> fieldsCleanup;
+  if (isRoot(comm)) fieldsCleanup.emplace(tempPathFor(outDir / "fields.h5"));
   std::unique_ptr<FieldWriter> fields;
-  if (output.boolean("fields")) {
+  if (c.output.fields) {
     fields = std::make_unique<FieldWriter>(*vol.grid, outDir);
     std::vector<double> lab(vol.labels.begin(), vol.labels.end());
     fields->write(lab, "labels", "");
@@ -169,53 +107,65 @@ int runCase(const RunOptions& opts) {
 
   auto writeResults = [&]() {  // collective: a write failure on rank 0 reaches every rank
     results["provenance"]["wall_seconds"] = Log::elapsed() - t0;
-    std::exception_ptr werr;
-    try {
-      if (isRoot()) writeFileAtomic(outDir / "results.json", results.dump(2) + "\n");
-    } catch (...) {
-      werr = std::current_exception();
-    }
-    rethrowCollective(MPI_COMM_WORLD, werr);
+    onRoot(comm, [&] { writeFileAtomic(outDir / "results.json", results.dump(2) + "\n"); });
   };
 
-  int failed = 0;
+  bool failed = false, inputFailed = false;
   results["studies"] = Json::array();
-  std::vector<std::string> summaries;
-  for (auto& s : studies) {
+  for (const auto& s : c.studies) {
     Json entry;
     entry["name"] = s.name;
     entry["type"] = s.type->type;
-    StudyContext ctx{vol, phases, fields.get(), outDir, s.name};
+    StudyContext ctx{vol, c.phases, fields.get(), outDir, s.name};
     try {
       ScopedTimer t(fmt::format("study '{}' ({})", s.name, s.type->type));
       Json r = s.type->run(ctx, s.params);
       entry["status"] = "ok";
       entry["seconds"] = t.seconds();
       for (auto& [k, v] : r.items()) entry[k] = v;
-      summaries.push_back(fmt::format("study '{}' ({}):\n{}", s.name, s.type->type, s.type->summary(r)));
-    } catch (const InputError&) {
-      throw;
-    } catch (const std::exception& e) {
-      // Run-time failures (divergence, I/O) are recorded and the remaining studies still run.
-      ++failed;
+    } catch (const InputError& e) {
+      // loadCase ran the study's prepare step: an input error now is a gap there. It is recorded like a
+      // run-time failure (the remaining studies still run) and the exit status says input error.
+      inputFailed = true;
       entry["status"] = "failed";
       entry["error"] = e.what();
+      entry["error_kind"] = "input";
+      Log::warn(
+          fmt::format("study '{}': input error found only while running (please report: the check "
+                      "before loading should have caught it): {}",
+                      s.name, e.what()));
+    } catch (const std::exception& e) {
+      // Run-time failures (divergence, I/O) are recorded and the remaining studies still run.
+      failed = true;
+      entry["status"] = "failed";
+      entry["error"] = e.what();
+      entry["error_kind"] = "run";
       Log::warn(fmt::format("study '{}' failed: {}", s.name, e.what()));
     }
     results["studies"].push_back(entry);
     writeResults();  // after each study, so finished results survive a later crash
   }
   if (fields) fields->close();
+  results["complete"] = true;
   writeResults();
+  // Timings differ between ranks: every rank returns rank 0's record, the one in results.json.
+  results = Json::parse(broadcastString(comm, isRoot(comm) ? results.dump() : std::string()));
+  out.exitStatus = inputFailed ? 2 : failed ? 1 : 0;
+  return out;
+}
 
-  if (isRoot()) {
-    std::printf("\n=== ssbvox results (%s) ===\n", vol.source.c_str());
-    for (const auto& s : summaries) std::printf("%s", s.c_str());
-    std::printf("results: %s\n", (outDir / "results.json").c_str());
-    if (fields) std::printf("fields:  %s (+ fields.xdmf for ParaView)\n", (outDir / "fields.h5").c_str());
-    std::fflush(stdout);
+std::string caseSummary(const Json& results, const std::filesystem::path& outDir) {
+  std::string s = fmt::format("\n=== ssbvox results ({}) ===\n", results["volume"].value("source", ""));
+  for (const auto& e : results["studies"]) {
+    if (e.value("status", "") != "ok") continue;
+    const std::string type = e.value("type", "");
+    for (const auto& t : studyTypes())
+      if (t.type == type) s += fmt::format("study '{}' ({}):\n{}", e.value("name", ""), type, t.summary(e));
   }
-  return failed ? 1 : 0;
+  s += fmt::format("results: {}\n", (outDir / "results.json").string());
+  if (std::filesystem::exists(outDir / "fields.h5"))
+    s += fmt::format("fields:  {} (+ fields.xdmf for ParaView)\n", (outDir / "fields.h5").string());
+  return s;
 }
 
 }  // namespace ssb

@@ -1,8 +1,7 @@
 #include "solver/driver/InfoCommand.hpp"
 
-#include <mpi.h>
-
 #include <fmt/format.h>
+#include <mpi.h>
 
 #include <cstdio>
 
@@ -11,9 +10,9 @@
 
 namespace ssb {
 
-int infoCommand(const VolumeFileSpec& spec, bool json) {
+int infoCommand(MPI_Comm comm, const VolumeFileSpec& spec, bool json) {
   int rank = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_rank(comm, &rank);
   std::exception_ptr err;
   std::string out;
   if (rank == 0) {
@@ -37,13 +36,15 @@ int infoCommand(const VolumeFileSpec& spec, bool json) {
       j["voxel_size_m"] = info.voxelSize ? Json(*info.voxelSize) : Json(nullptr);
       Json labels = Json::array();
       for (size_t l = 0; l < hist.size(); ++l)
-        if (hist[l]) labels.push_back({{"label", l}, {"voxels", hist[l]}, {"volume_fraction", hist[l] / total}});
+        if (hist[l])
+          labels.push_back({{"label", l}, {"voxels", hist[l]}, {"volume_fraction", hist[l] / total}});
       j["labels"] = labels;
       if (json) {
         out = j.dump(2) + "\n";
       } else {
-        out = fmt::format("file:        {}\nformat:      {}\nshape:       {} x {} x {} (z, y, x)\ndtype:       {}\n",
-                          spec.path.string(), info.format, info.n[2], info.n[1], info.n[0], info.dtype);
+        out = fmt::format(
+            "file:        {}\nformat:      {}\nshape:       {} x {} x {} (z, y, x)\ndtype:       {}\n",
+            spec.path.string(), info.format, info.n[2], info.n[1], info.n[0], info.dtype);
         out += info.voxelSize ? fmt::format("voxel size:  {:.6g} m\n", *info.voxelSize)
                               : std::string("voxel size:  not stored in the file\n");
         out += fmt::format("{:>8} {:>14} {:>16}\n", "label", "voxels", "volume fraction");
@@ -55,7 +56,7 @@ int infoCommand(const VolumeFileSpec& spec, bool json) {
       err = std::current_exception();
     }
   }
-  rethrowCollective(MPI_COMM_WORLD, err);
+  rethrowCollective(comm, err);
   if (rank == 0) std::fputs(out.c_str(), stdout);
   return 0;
 }

@@ -2,11 +2,15 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "mesh/PhaseMap.hpp"
 #include "mesh/VolumeSource.hpp"
 #include "physics/Conductivity.hpp"
 #include "physics/Mechanics.hpp"
 #include "postprocess/Morphology.hpp"
+#include "solver/core/LinearSolve.hpp"
 
 namespace ssb {
 
@@ -59,13 +63,81 @@ std::string morphologySummary(const Json& r) {
   return out;
 }
 
+// The input checks of runConductivity (physics/Conductivity.cpp) that need no voxel, with its messages, so
+// that they fail before the volume is loaded and before any other study runs.
+void prepareConductivity(const PrepareContext& ctx, const Params& study) {
+  bool conducts = false;
+  for (const auto& [phase, value] : study.realMap("conductivities")) {
+    ctx.phases.index(phase, study.keyPath("conductivities") + "." + phase);
+    conducts = conducts || value > 0.0;
+  }
+  if (!conducts)
+    throwInput("{}: no phase conducts; give at least one phase a positive conductivity",
+               study.keyPath("conductivities"));
+  const auto dirs = study.texts("directions");
+  if (dirs.empty())
+    throwInput("{}: the list is empty; give at least one of x, y, z", study.keyPath("directions"));
+  std::vector<std::string> seen;
+  for (const auto& d : dirs) {
+    if (std::find(seen.begin(), seen.end(), d) != seen.end())
+      throwInput("{}: direction '{}' is listed twice", study.keyPath("directions"), d);
+    seen.push_back(d);
+  }
+  const std::string conv = study.text("convention");
+  if (conv != "face")
+    for (const auto& d : dirs) {
+      const int a = d == "x" ? kX : d == "y" ? kY : kZ;
+      if (ctx.geometry.n[a] < 2)
+        throwInput(
+            "{}: convention {} pins the first and last voxel layers, so it needs at least 2 voxels along {} "
+            "(the volume has {}); use convention: face",
+            study.keyPath("convention"), conv, axisName(a), ctx.geometry.n[a]);
+    }
+  parsePetscOptions(study.raw("petsc_options"), study.keyPath("petsc_options"));
+  // The operator's CSR row pointer counts each rank's nonzeros (7 per voxel) in PetscInt.
+  const double perRank = 7.0 * static_cast<double>(ctx.geometry.n[0]) *
+                         static_cast<double>(ctx.geometry.n[1]) * static_cast<double>(ctx.geometry.n[2]) /
+                         ctx.ranks;
+  if (perRank > static_cast<double>(PETSC_MAX_INT))
+    throwInput(
+        "{}: the conductivity matrix would hold about {:.3g} nonzeros per rank on {} ranks, more than {}-bit "
+        "PETSc indices count ({}): run on at least {} ranks, or use a PETSc built with 64-bit indices "
+        "(Debian: petsc64-dev)",
+        study.path(), perRank, ctx.ranks, 8 * sizeof(PetscInt), PETSC_MAX_INT,
+        static_cast<long long>(std::ceil(perRank * ctx.ranks / static_cast<double>(PETSC_MAX_INT))));
+}
+
+void prepareMorphology(const PrepareContext& ctx, const Params& study) {
+  checkMorphologyInputs(ctx.phases, study);
+}
+
+void prepareMechanicsStudy(const PrepareContext& ctx, const Params& study) {
+  prepareMechanics(ctx.phases, ctx.geometry, study);
+  // 3 unknowns per node, (n + 1)^3 nodes, and each rank's CSR row pointer counts its ~243 nonzeros per node
+  // (docs/mechanics.md) in PetscInt.
+  double nodes = 1.0;
+  for (int a = 0; a < 3; ++a) nodes *= static_cast<double>(ctx.geometry.n[a] + 1);
+  const double unknowns = 3.0 * nodes, perRank = 243.0 * nodes / ctx.ranks;
+  if (unknowns > static_cast<double>(PETSC_MAX_INT) || perRank > static_cast<double>(PETSC_MAX_INT))
+    throwInput(
+        "{}: the elasticity system would have {:.3g} unknowns and about {:.3g} matrix nonzeros per rank on "
+        "{} "
+        "ranks, more than {}-bit PETSc indices count ({}): use a smaller volume, more ranks, or a PETSc "
+        "built "
+        "with 64-bit indices (Debian: petsc64-dev; docs/mechanics.md, the path to 1000^3)",
+        study.path(), unknowns, perRank, ctx.ranks, 8 * sizeof(PetscInt), PETSC_MAX_INT);
+}
+
 }  // namespace
 
 const std::vector<StudyType>& studyTypes() {
+  // Peak memory per voxel (docs/benchmarks.md): conductivity 323-379 B/voxel at 128^3-256^3 on 1-2 ranks,
+  // morphology 103 B/voxel at 256^3 (all metrics), mechanics 8.6 kB/voxel at 32^3 (assembled Q1 matrix + GAMG
+  // hierarchy, no decohesion).
   static const std::vector<StudyType> types = {
-      {"conductivity", &conductivitySchema(), runConductivity, conductivitySummary},
-      {"morphology", &morphologySchema(), runMorphology, morphologySummary},
-      {"mechanics", &mechanicsSchema(), runMechanics, mechanicsSummary},
+      {"conductivity", &conductivitySchema(), runConductivity, conductivitySummary, prepareConductivity, 350},
+      {"morphology", &morphologySchema(), runMorphology, morphologySummary, prepareMorphology, 105},
+      {"mechanics", &mechanicsSchema(), runMechanics, mechanicsSummary, prepareMechanicsStudy, 8600},
   };
   return types;
 }
@@ -104,9 +176,9 @@ const Schema& caseSchema() {
     sc.declare("phases", ParamType::SectionList, std::nullopt,
                "Label -> phase table. Every label present in the volume must be claimed.")
         .nest(phaseSchema());
-    sc.declare(
-        "studies", ParamType::Any, "[]",
-        "List of studies, each a mapping with `type:` (conductivity, morphology) and the keys of that type.");
+    sc.declare("studies", ParamType::Any, "[]",
+               "List of studies, each a mapping with `type:` (conductivity, morphology, mechanics) and the "
+               "keys of that type.");
     sc.declare("output", ParamType::Section, "{}", "Output settings.").nest(outputSchema());
     return sc;
   }();

@@ -10,11 +10,24 @@
 
 namespace ssb {
 
+// What a study's input check may look at before the volume is loaded.
+struct PrepareContext {
+  const PhaseMap& phases;
+  const VoxelGrid& geometry;  // the grid the volume will have (extents, voxel size)
+  int ranks = 1;              // size of the communicator the case will run on
+};
+
 struct StudyType {
   std::string type;
   const Schema* schema;
   std::function<Json(const StudyContext&, const Params&)> run;
   std::function<std::string(const Json&)> summary;  // short console table of the results
+  // Every input check that needs no voxel (phase names, directions against the grid, option syntax), run by
+  // loadCase before anything is loaded: an InputError from `run` is then a gap in `prepare`. May be empty.
+  std::function<void(const PrepareContext&, const Params&)> prepare;
+  // Peak memory per voxel of the volume [bytes], measured (docs/benchmarks.md), for the size check before
+  // loading. 0 = unknown (the largest known estimate is used).
+  double bytesPerVoxel = 0;
 };
 
 const std::vector<StudyType>& studyTypes();

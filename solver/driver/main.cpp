@@ -4,15 +4,16 @@
 //   ssbvox params
 //   ssbvox --version
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <iostream>
 
+#include "solver/core/AtomicFile.hpp"
 #include "solver/core/Error.hpp"
 #include "solver/core/Log.hpp"
 #include "solver/core/Params.hpp"
 #include "solver/core/PetscSession.hpp"
 #include "solver/core/Version.hpp"
+#include "solver/driver/Case.hpp"
 #include "solver/driver/CaseRunner.hpp"
 #include "solver/driver/InfoCommand.hpp"
 #include "solver/driver/StudyRegistry.hpp"
@@ -30,7 +31,8 @@ int main(int argc, char** argv) {
     (afterDash ? petscArgs : ours).push_back(a);
   }
 
-  CLI::App app{"ssbvox: effective properties, electrochemistry and morphology of segmented battery microstructures"};
+  CLI::App app{
+      "ssbvox: effective properties, electrochemistry and morphology of segmented battery microstructures"};
   app.set_version_flag("--version", std::string("ssbvox ") + ssb::kVersion + " (" + ssb::kGitRevision + ")");
   app.require_subcommand(1);
   app.fallthrough();  // global options (--verbosity) may also follow the subcommand
@@ -38,24 +40,29 @@ int main(int argc, char** argv) {
   app.add_option("-v,--verbosity", verbosity, "0 = errors only, 1 = progress (default), 2 = detail")
       ->check(CLI::Range(0, 2));
 
-  ssb::RunOptions run;
-  auto* runCmd = app.add_subcommand("run", "Run a case file: ssbvox run CASE.yaml [--set key=value] [-- PETSc options]");
-  runCmd->add_option("case", run.caseFile, "Case YAML file")->required();
-  runCmd->add_option("--set", run.overrides, "Override a YAML value, e.g. --set volume.voxel_size='20 nm'");
+  std::filesystem::path caseFile;
+  std::vector<std::string> assignments;
+  auto* runCmd =
+      app.add_subcommand("run", "Run a case file: ssbvox run CASE.yaml [--set key=value] [-- PETSc options]");
+  runCmd->add_option("case", caseFile, "Case YAML file")->required();
+  runCmd->add_option("--set", assignments, "Override a YAML value, e.g. --set volume.voxel_size='20 nm'");
 
   ssb::VolumeFileSpec spec;
   spec.context = "info";
   bool json = false;
   std::vector<int64_t> rawShape;
-  auto* infoCmd = app.add_subcommand("info", "Shape, dtype, voxel size and label statistics of a volume file");
-  infoCmd->add_option("volume", spec.path, "Volume file (.tif/.tiff, folder of slices, .h5, .raw)")->required();
+  auto* infoCmd =
+      app.add_subcommand("info", "Shape, dtype, voxel size and label statistics of a volume file");
+  infoCmd->add_option("volume", spec.path, "Volume file (.tif/.tiff, folder of slices, .h5, .raw)")
+      ->required();
   infoCmd->add_flag("--json", json, "Print JSON");
   infoCmd->add_option("--dataset", spec.dataset, "HDF5 dataset path");
   infoCmd->add_option("--shape", rawShape, "Raw files: nz ny nx")->expected(3);
   infoCmd->add_option("--dtype", spec.rawDtype, "Raw files: uint8 | uint16 | uint16be | int16 | uint32 ...");
   infoCmd->add_option("--header-bytes", spec.rawHeaderBytes, "Raw files: bytes to skip");
 
-  auto* paramsCmd = app.add_subcommand("params", "Print every YAML key: type, default, range, unit, description");
+  auto* paramsCmd =
+      app.add_subcommand("params", "Print every YAML key: type, default, range, unit, description");
 
   try {
     std::vector<std::string> rev(ours.rbegin(), ours.rend());
@@ -75,12 +82,25 @@ int main(int argc, char** argv) {
   int code = 0;
   try {
     ssb::PetscSession session(petscArgs);
+    // A run ended by SIGTERM/SIGINT/SIGHUP removes its temporary files and the output directory's lock.
+    ssb::installTerminationCleanup();
+    const MPI_Comm comm = MPI_COMM_WORLD;  // the only place the world communicator is named
     try {
       if (*runCmd) {
-        code = ssb::runCase(run);
+        ssb::CaseInput input;
+        input.file = caseFile;
+        input.text = ssb::readCaseFile(comm, caseFile);
+        for (const auto& a : assignments) input.overrides.push_back(ssb::parseOverride(a));
+        const ssb::Case c = ssb::loadCase(comm, input);
+        const ssb::CaseResult r = ssb::runCase(comm, c, c.output.dir);
+        if (ssb::PetscSession::rank(comm) == 0) {
+          std::printf("%s", ssb::caseSummary(r.results, c.output.dir).c_str());
+          std::fflush(stdout);
+        }
+        code = r.exitStatus;
       } else if (*infoCmd) {
         if (!rawShape.empty()) spec.rawShape = {rawShape[2], rawShape[1], rawShape[0]};
-        code = ssb::infoCommand(spec, json);
+        code = ssb::infoCommand(comm, spec, json);
       }
     } catch (const ssb::InputError& e) {
       if (ssb::PetscSession::rank() == 0) std::fprintf(stderr, "ssbvox: input error: %s\n", e.what());

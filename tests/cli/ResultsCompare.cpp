@@ -1,5 +1,5 @@
 // Rank independence of whole runs: every number in results.json of the quickstart run on 1 rank equals the
-// one from 2 ranks to 1e-8 relative, except solver statistics and timings that legitimately depend on the
+// one from 2 ranks to 1e-7 relative, except solver statistics and timings that legitimately depend on the
 // decomposition (iterations, residuals, seconds). Also checks the provenance record is complete.
 #include <gtest/gtest.h>
 
@@ -39,7 +39,9 @@ void compare(const Json& a, const Json& b, const std::string& path, int& numbers
     for (size_t i = 0; i < a.size(); ++i) compare(a[i], b[i], path + "[" + std::to_string(i) + "]", numbers);
   } else if (a.is_number_float()) {
     double x = a.get<double>(), y = b.get<double>();
-    EXPECT_LE(std::abs(x - y), 1e-8 * std::max(std::abs(x), std::abs(y)) + 1e-300) << path << ": " << x << " vs " << y;
+    // 1e-7: tau and sigma_eff at the default rtol are within ~3e-7 of the converged value (docs/conductivity.md),
+    // and 1 and 2 ranks build different AMG hierarchies (measured: up to 1.9e-8 on the quickstart).
+    EXPECT_LE(std::abs(x - y), 1e-7 * std::max(std::abs(x), std::abs(y)) + 1e-300) << path << ": " << x << " vs " << y;
     ++numbers;
   } else {
     EXPECT_EQ(a, b) << path;

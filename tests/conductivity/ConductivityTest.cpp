@@ -12,6 +12,7 @@
 #include "physics/FaceKernels.hpp"
 #include "physics/FluxOperator.hpp"
 #include "solver/core/Error.hpp"
+#include "tests/TestSupport.hpp"
 #include "tests/conductivity/CondTestUtil.hpp"
 
 namespace ssb {
@@ -291,6 +292,7 @@ uint16_t randomTwoPhase(int64_t i, int64_t j, int64_t k) {
 }
 
 TEST(Conductivity, RankIndependence) {
+  SSB_REQUIRE_SEVERAL_RANKS();
   const std::array<int64_t, 3> n{26, 26, 26};
   Volume world = makeVolume(PETSC_COMM_WORLD, n, randomTwoPhase);
   Volume self = makeVolume(PETSC_COMM_SELF, n, randomTwoPhase);
@@ -310,7 +312,8 @@ TEST(Conductivity, RankIndependence) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Solver tolerance: tightening rtol 100x from the default changes tau by < 0.1 % (documented default 1e-5).
+// Solver tolerance: tightening rtol 100x from the default changes tau by less than the 3e-7 the schema
+// promises for the default rtol 1e-5.
 
 TEST(Conductivity, TauIsConvergedAtTheDefaultTolerance) {
   auto spheres = test::nonOverlappingSpheres({40, 40, 40}, 4.0, 0.35, 0.0, 3);
@@ -320,7 +323,9 @@ TEST(Conductivity, TauIsConvergedAtTheDefaultTolerance) {
   Json tight = runStudy(v, pm, "{type: conductivity, conductivities: {A: 1}, rtol: 1e-7}");
   EXPECT_EQ(def["rtol"].get<double>(), 1e-5);
   for (const char* d : {"x", "y", "z"}) {
-    EXPECT_LT(relErr(tau(def, d), tau(tight, d)), 1e-3) << d;
+    // The schema's promise for the default rtol: tau within ~3e-7 of the converged value (measured here:
+    // 3.8e-9 to 4.8e-9 on 1 and 2 ranks).
+    EXPECT_LT(relErr(tau(def, d), tau(tight, d)), 3e-7) << d;
     EXPECT_LE(def["directions"][d]["relative_residual"].get<double>(), 1e-5) << d;
     EXPECT_LT(def["directions"][d]["flux_imbalance"].get<double>(), 1e-3) << d;
     // sigma_eff comes from the dissipated power P(phi) = P(phi*) + e^T A e >= P(phi*), and CG decreases

@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "mesh/VolumeReader.hpp"
+#include "tests/TestSupport.hpp"
 #include "tests/conductivity/CondTestUtil.hpp"
 
 namespace ssb {
@@ -41,7 +42,7 @@ Volume readVolume(const std::filesystem::path& path) {
 
 void checkReference(const Reference& ref, const std::vector<std::string>& conventions) {
   const std::filesystem::path path = std::filesystem::path(SSB_DATA_DIR) / ref.file;
-  if (!std::filesystem::exists(path)) GTEST_SKIP() << "missing " << path;
+  SSB_REQUIRE_DATA_FILE(path);
   Volume v = readVolume(path);
   PhaseMap pm;
   Phase conducting{"phase", PhaseRole::Pore, {}};

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "IoTestUtil.hpp"
+#include "tests/TestSupport.hpp"
 
 namespace ssb::iotest {
 namespace {
@@ -55,7 +56,7 @@ class ReferenceData : public ::testing::TestWithParam<Reference> {};
 TEST_P(ReferenceData, ShapeAndVolumeFractions) {
   const Reference& ref = GetParam();
   const fs::path p = kData / ref.file;
-  if (!fs::exists(p)) GTEST_SKIP() << p << " not present";
+  SSB_REQUIRE_DATA_FILE(p);
   auto r = open(p);
   const VolumeInfo info = r->info();
   EXPECT_EQ(info.n, ref.n);
@@ -98,8 +99,9 @@ TEST(ReferenceDataFiles, VoxelSizeCalibrations) {
   const fs::path three = kData / "openimpala_legacy2019_SampleData_3Phase.tif";
   const fs::path matbox = kData / "matbox_nmc-1-cal_generatedCBD_bridge.tif";
   const fs::path puma = kData / "puma_100_fiberform.tif";
-  if (!fs::exists(three) || !fs::exists(matbox) || !fs::exists(puma))
-    GTEST_SKIP() << "shared data not present";
+  SSB_REQUIRE_DATA_FILE(three);
+  SSB_REQUIRE_DATA_FILE(matbox);
+  SSB_REQUIRE_DATA_FILE(puma);
   auto i3 = open(three)->info();
   ASSERT_TRUE(i3.voxelSize.has_value());
   EXPECT_NEAR(*i3.voxelSize, 1e-6, 1e-15);
@@ -112,7 +114,7 @@ TEST(ReferenceDataFiles, MatboxShapeAndPoreFraction) {
   // Its phase column (40.35 / 50.33 / 10.08 %) sums to 100.76 %, so it cannot be right; the pore fraction
   // of its tortuosity table (eps total 0.4005, from an independent solver) is asserted instead.
   const fs::path p = kData / "matbox_nmc-1-cal_generatedCBD_bridge.tif";
-  if (!fs::exists(p)) GTEST_SKIP() << p << " not present";
+  SSB_REQUIRE_DATA_FILE(p);
   auto r = open(p);
   EXPECT_EQ(r->info().n, (std::array<int64_t, 3>{301, 301, 251}));
   EXPECT_EQ(r->info().dtype, "uint8");

@@ -8,6 +8,7 @@
 
 #include "IoTestUtil.hpp"
 #include "mesh/VolumeFormats.hpp"
+#include "solver/core/AtomicFile.hpp"
 
 namespace ssb::iotest {
 namespace {
@@ -26,7 +27,7 @@ TEST(VolumeRoundTrip, MultiPageTiff16) {
   ScratchDir dir;
   const auto data = patternVolume(kN, kLabels16);
   writeTiff(dir / "v16.tif", kN, data, 16, 2.5e-7);
-  EXPECT_FALSE(fs::exists(dir / "v16.tif.tmp"));
+  EXPECT_FALSE(fs::exists(tempPathFor(dir / "v16.tif")));
   auto r = open(dir / "v16.tif");
   EXPECT_EQ(r->info().format, "tiff");
   EXPECT_EQ(r->info().dtype, "uint16");
@@ -80,7 +81,7 @@ TEST(VolumeRoundTrip, Hdf5Labels16WithVoxelSize) {
   ScratchDir dir;
   const auto data = patternVolume(kN, kLabels16);
   writeHdf5Labels(dir / "v.h5", "/segmentation/labels", kN, data, 16, 4e-7);
-  EXPECT_FALSE(fs::exists(dir / "v.h5.tmp"));
+  EXPECT_FALSE(fs::exists(tempPathFor(dir / "v.h5")));
   for (const std::string ds : {"/segmentation/labels", "segmentation/labels", ""}) {
     auto r = open(dir / "v.h5", ds);
     EXPECT_EQ(r->info().format, "hdf5");

@@ -46,7 +46,10 @@ TEST(MechanicsExample, EquilibriumDamageAndBounds) {
   const double p = 25e6;
   EXPECT_NEAR(c["mean_stress"][2].get<double>(), -p, 1e-4 * p);
   // The fixed bottom pushes the body up (inward: negative in the outward convention) with the force p A.
-  const double area = 16e-6 * 16e-6;
+  // Box face area normal to z from the volume's shape and voxel size (z, y, x order).
+  const Json& vol = r["volume"];
+  const double area = vol["shape_zyx"][1].get<double>() * vol["voxel_size_zyx_m"][1].get<double>() *
+                      vol["shape_zyx"][2].get<double>() * vol["voxel_size_zyx_m"][2].get<double>();
   EXPECT_NEAR(c["steps"].back()["reaction_force"]["z_minus"].get<double>(), -p * area, 1e-4 * p * area);
 
   // Damage bookkeeping: contact = 1 - d on every interface face (0 = 1 - 1 once debonded).

@@ -537,8 +537,8 @@ TEST(Mechanics, FieldsAndUnits) {
     std::ifstream x(dir / "fields.xdmf");
     std::stringstream ss;
     ss << x.rdbuf();
-    for (const char* name : {"m_displacement_x", "m_displacement_z", "m_hydrostatic_stress",
-                             "m_von_mises_stress", "m_damage_z", "m_opening_z"})
+    for (const char* name : {"\"m_displacement [m]\"", "m_displacement_x", "m_displacement_z",
+                             "m_hydrostatic_stress", "m_von_mises_stress", "m_damage_z", "m_opening_z"})
       EXPECT_NE(ss.str().find(name), std::string::npos) << name;
   }
 }

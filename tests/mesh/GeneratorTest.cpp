@@ -8,6 +8,7 @@
 #include "mesh/Generator.hpp"
 #include "mesh/VolumeSource.hpp"
 #include "solver/core/Provenance.hpp"
+#include "tests/TestSupport.hpp"
 
 using namespace ssb;
 
@@ -44,26 +45,37 @@ double fraction(const std::vector<uint16_t>& v, uint16_t label) {
 TEST(Generator, SpherePackIsBitIdenticalToReferenceScript) {
   // shared/research/tortuosity_baseline/README.md: seed 0, r 6, solid 0.45, 64^3 -> this SHA-256 of the uint8
   // array in the script's C order, index [a0, a1, a2] with a0 the first drawn coordinate (our x).
-  auto v = generate(MPI_COMM_WORLD, "{kind: sphere_pack, shape: [64, 64, 64], seed: 0, radius: 6, volume_fraction: 0.45}");
+  auto v = generate(MPI_COMM_WORLD,
+                    "{kind: sphere_pack, shape: [64, 64, 64], seed: 0, radius: 6, volume_fraction: 0.45}");
   if (worldRank() != 0) return;
   const int n = 64;
   std::string bytes(static_cast<size_t>(n) * n * n, '\0');
   for (int a0 = 0; a0 < n; ++a0)
     for (int a1 = 0; a1 < n; ++a1)
       for (int a2 = 0; a2 < n; ++a2)
-        bytes[(static_cast<size_t>(a0) * n + a1) * n + a2] = static_cast<char>(v[(static_cast<size_t>(a2) * n + a1) * n + a0]);
+        bytes[(static_cast<size_t>(a0) * n + a1) * n + a2] =
+            static_cast<char>(v[(static_cast<size_t>(a2) * n + a1) * n + a0]);
   EXPECT_EQ(sha256Hex(bytes), "164479d2cd660e56c0f59f0ddb8e9a90977a6224730f8a8786b0f65bce280ab9");
   // The script reports solid fraction 0.450504 (label 0 = solid).
   EXPECT_NEAR(fraction(v, 0), 0.450504, 5e-7);
 }
 
 TEST(Generator, RankIndependentEveryKind) {
+  SSB_REQUIRE_SEVERAL_RANKS();
   expectRankIndependent("{kind: sphere_pack, shape: [20, 24, 28], seed: 3, radius: 4, volume_fraction: 0.4}");
-  expectRankIndependent("{kind: spheres, shape: [30, 26, 22], seed: 5, radius: 4, radius_std: 1.5, volume_fraction: 0.2}");
-  expectRankIndependent("{kind: spheres, shape: [30, 26, 22], seed: 5, radius: 3, overlap: false, volume_fraction: 0.1, periodic: true}");
-  expectRankIndependent("{kind: ellipsoids, shape: [30, 26, 22], seed: 2, semi_axes: [6, 3, 2], orientation: random, volume_fraction: 0.2}");
-  expectRankIndependent("{kind: layers, shape: [17, 9, 8], axis: z, thicknesses: [2, 3], layer_labels: [4, 9]}");
-  expectRankIndependent("{kind: composite, shape: [32, 30, 28], seed: 9, radius: 5, active_radius_std: 1, active_fraction: 0.5, pore_fraction: 0.08}");
+  expectRankIndependent(
+      "{kind: spheres, shape: [30, 26, 22], seed: 5, radius: 4, radius_std: 1.5, volume_fraction: 0.2}");
+  expectRankIndependent(
+      "{kind: spheres, shape: [30, 26, 22], seed: 5, radius: 3, overlap: false, volume_fraction: 0.1, "
+      "periodic: true}");
+  expectRankIndependent(
+      "{kind: ellipsoids, shape: [30, 26, 22], seed: 2, semi_axes: [6, 3, 2], orientation: random, "
+      "volume_fraction: 0.2}");
+  expectRankIndependent(
+      "{kind: layers, shape: [17, 9, 8], axis: z, thicknesses: [2, 3], layer_labels: [4, 9]}");
+  expectRankIndependent(
+      "{kind: composite, shape: [32, 30, 28], seed: 9, radius: 5, active_radius_std: 1, active_fraction: "
+      "0.5, pore_fraction: 0.08}");
 }
 
 TEST(Generator, CompositeHitsTargetFractions) {
@@ -77,13 +89,16 @@ TEST(Generator, CompositeHitsTargetFractions) {
 }
 
 TEST(Generator, NonOverlappingSpheresReachFractionAndDoNotTouch) {
-  auto v = generate(MPI_COMM_WORLD, "{kind: spheres, shape: [40, 40, 40], seed: 1, radius: 5, overlap: false, volume_fraction: 0.15}");
+  auto v = generate(
+      MPI_COMM_WORLD,
+      "{kind: spheres, shape: [40, 40, 40], seed: 1, radius: 5, overlap: false, volume_fraction: 0.15}");
   if (worldRank() != 0) return;
   EXPECT_NEAR(fraction(v, 1), 0.15, 0.01);
 }
 
 TEST(Generator, LayersAreExact) {
-  auto v = generate(MPI_COMM_WORLD, "{kind: layers, shape: [10, 3, 2], axis: z, thicknesses: [1, 4], layer_labels: [7, 3]}");
+  auto v = generate(MPI_COMM_WORLD,
+                    "{kind: layers, shape: [10, 3, 2], axis: z, thicknesses: [1, 4], layer_labels: [7, 3]}");
   if (worldRank() != 0) return;
   for (int z = 0; z < 10; ++z) EXPECT_EQ(v[static_cast<size_t>(z) * 6], (z % 5 == 0) ? 7 : 3) << "z=" << z;
 }
@@ -91,13 +106,18 @@ TEST(Generator, LayersAreExact) {
 TEST(Generator, ShapesSphereVolume) {
   // A digitised ball of radius 10 about a voxel corner has 4/3 pi r^3 = 4188.8 voxels to within the
   // lattice-point error (a few tenths of a percent at r = 10).
-  auto v = generate(MPI_COMM_WORLD, "{kind: shapes, shape: [30, 30, 30], shapes: [{type: sphere, center: [15, 15, 15], radius: 10, label: 1}]}");
+  auto v = generate(MPI_COMM_WORLD,
+                    "{kind: shapes, shape: [30, 30, 30], shapes: [{type: sphere, center: [15, 15, 15], "
+                    "radius: 10, label: 1}]}");
   if (worldRank() != 0) return;
   double count = fraction(v, 1) * 27000.0;
   EXPECT_NEAR(count / (4.0 / 3.0 * std::numbers::pi * 1000.0), 1.0, 0.01);
 }
 
 TEST(Generator, UnreachableTargetIsAnInputError) {
-  EXPECT_THROW(generate(MPI_COMM_WORLD, "{kind: spheres, shape: [12, 12, 12], seed: 1, radius: 5, overlap: false, volume_fraction: 0.6}"),
-               InputError);
+  EXPECT_THROW(
+      generate(
+          MPI_COMM_WORLD,
+          "{kind: spheres, shape: [12, 12, 12], seed: 1, radius: 5, overlap: false, volume_fraction: 0.6}"),
+      InputError);
 }

@@ -10,7 +10,7 @@
 #include <queue>
 
 #include "mesh/BoxExchange.hpp"
-#include "postprocess/DistanceTransform.hpp"
+#include "mesh/DistanceTransform.hpp"
 #include "postprocess/Geodesic.hpp"
 #include "postprocess/LocalThickness.hpp"
 #include "tests/morphology/MorphTestUtil.hpp"
@@ -107,18 +107,38 @@ TEST(MorphKernels, DistanceTransformIsExact) {
     auto f = blobs(n, 11 + variant, 0.35);
     Fixture s = makeFixture(n, h, f);
     auto d2 = squaredDistanceTransform(*s.grid, s.mask, closed);
+    std::vector<VoxelCoord> near;
+    auto d2f = squaredDistanceTransform(*s.grid, s.mask, closed, &near);
     forOwned(*s.grid, [&](int64_t i, int64_t j, int64_t k, int64_t li) {
       double ref = bruteD2(n, h, f, closed, i, j, k);
       if (std::isinf(ref))
         EXPECT_TRUE(std::isinf(d2[li]));
       else
         EXPECT_NEAR(d2[li], ref, 1e-9 * (1 + ref)) << variant << " at " << i << "," << j << "," << k;
+      // The same distances with features, and the feature is a background voxel (or the closed border's
+      // outside layer) at exactly that distance.
+      EXPECT_EQ(d2f[li], d2[li]);
+      if (std::isinf(ref)) return;
+      const VoxelCoord& q = near[li];
+      const bool outside = q[0] < 0 || q[1] < 0 || q[2] < 0 || q[0] >= n[0] || q[1] >= n[1] || q[2] >= n[2];
+      if (outside) {
+        EXPECT_TRUE(closed);
+        EXPECT_TRUE(q[0] >= -1 && q[1] >= -1 && q[2] >= -1 && q[0] <= n[0] && q[1] <= n[1] && q[2] <= n[2]);
+      } else {
+        EXPECT_FALSE(f(q[0], q[1], q[2])) << variant;
+      }
+      const double dq = (q[0] - i) * h[0] * (q[0] - i) * h[0] + (q[1] - j) * h[1] * (q[1] - j) * h[1] +
+                        (q[2] - k) * h[2] * (q[2] - k) * h[2];
+      EXPECT_NEAR(dq, ref, 1e-9 * (1 + ref)) << variant << " at " << i << "," << j << "," << k;
     });
   }
 }
 
 TEST(MorphKernels, LocalThicknessMatchesDefinition) {
-  // Definition: thickness(y) = 2 sqrt(max{D(c) : c in phase, |y - c|^2 < D(c)}) - h_min, D = squared EDT.
+  // Definition of the lattice balls (refinement off): thickness(y) = 2 sqrt(max{D(c) : c in phase,
+  // |y - c|^2 < D(c)}) - h_min / 2, D = squared EDT. With refinement on, the values can only grow, and the
+  // largest by less than the refinement's reach: a centre moves by at most sqrt(3)/2 voxel, so sqrt(D) grows
+  // by at most that much (the distance to the background is 1-Lipschitz).
   // Variants: unit voxels (open, closed border), 0.3 um voxels (squared distances are not integers in
   // floating point: the containment tables must still decide in integers; this spacing exposed it),
   // anisotropic voxels.
@@ -130,8 +150,9 @@ TEST(MorphKernels, LocalThicknessMatchesDefinition) {
     bool closed = variant == 1;
     auto f = blobs(n, 40 + variant, 0.3);
     Fixture s = makeFixture(n, h, f);
-    LocalThicknessStats st;
-    auto lt = localThickness(*s.grid, s.mask, closed, &st);
+    LocalThicknessStats st, stRef;
+    auto lt = localThickness(*s.grid, s.mask, closed, &st, false);
+    auto ltRef = localThickness(*s.grid, s.mask, closed, &stRef, true);
     // Reference D for every voxel of the volume (every rank computes it all: small volume).
     std::vector<double> D(static_cast<size_t>(n[0] * n[1] * n[2]));
     for (int64_t k = 0; k < n[2]; ++k)
@@ -153,10 +174,17 @@ TEST(MorphKernels, LocalThicknessMatchesDefinition) {
                        (z - k) * h[2] * (z - k) * h[2];
             if (d < Dc * (1 - 1e-12)) best = Dc;
           }
-      EXPECT_NEAR(lt[li], 2 * std::sqrt(best) - hmin, 1e-9 * hmin)
+      EXPECT_NEAR(lt[li], 2 * std::sqrt(best) - 0.5 * hmin, 1e-9 * hmin)
           << variant << " at " << i << "," << j << "," << k;
+      EXPECT_GE(ltRef[li], lt[li] - 1e-12 * hmin);
     });
+    double mx[2] = {0, 0}, gmx[2];
+    for (size_t q = 0; q < lt.size(); ++q) mx[0] = std::max(mx[0], lt[q]), mx[1] = std::max(mx[1], ltRef[q]);
+    MPI_Allreduce(mx, gmx, 2, MPI_DOUBLE, MPI_MAX, PETSC_COMM_WORLD);
+    EXPECT_LE(gmx[1], gmx[0] + std::sqrt(3.0) * std::max({h[0], h[1], h[2]}) + 1e-12 * hmin);
     EXPECT_GT(st.centres, 0);
+    EXPECT_EQ(st.refined, 0);
+    EXPECT_GT(stRef.refined, 0);
     // The discrete containment tables (isotropic voxels) drop balls inside a neighbour's ball.
     if (variant < 3) {
       EXPECT_LT(st.keptCentres, st.centres / 2);

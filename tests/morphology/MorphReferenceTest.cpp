@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "mesh/VolumeReader.hpp"
+#include "tests/TestSupport.hpp"
 #include "tests/morphology/MorphTestUtil.hpp"
 
 namespace ssb {
@@ -29,7 +30,7 @@ Volume readVolume(const std::filesystem::path& path, double voxel) {
 
 TEST(MorphReference, TauFactorElectrodeFractionsAndThroughConnectivity) {
   const std::filesystem::path path = std::filesystem::path(SSB_DATA_DIR) / "taufactor_electrode.tiff";
-  if (!std::filesystem::exists(path)) GTEST_SKIP() << "missing " << path;
+  SSB_REQUIRE_DATA_FILE(path);
   Volume v = readVolume(path, 0.390625e-6);  // the notebooks' 100 um cube
   PhaseMap pm;
   pm.add(Phase{"pore", PhaseRole::Pore, {0}});
@@ -72,14 +73,9 @@ TEST(MorphReference, ReadmeVolumeFractions) {
       // does not match the file (reported); only the pore's 0.4005 is asserted.
       {"matbox_nmc-1-cal_generatedCBD_bridge.tif", {{{0}, 40.05}}},
   };
-  // Without shared/data at all (a bare clone) there is nothing to check; a missing file inside it is a failure.
-  if (!std::filesystem::is_directory(SSB_DATA_DIR)) GTEST_SKIP() << "no " << SSB_DATA_DIR;
   for (const Ref& ref : refs) {
     const std::filesystem::path path = std::filesystem::path(SSB_DATA_DIR) / ref.file;
-    if (!std::filesystem::exists(path)) {
-      ADD_FAILURE() << "missing " << path;
-      continue;
-    }
+    SSB_REQUIRE_DATA_FILE(path);
     Volume v = readVolume(path, 1e-6);
     PhaseMap pm;
     for (size_t p = 0; p < ref.phases.size(); ++p)

@@ -5,8 +5,10 @@
 #include <fstream>
 
 #include "mesh/FieldWriter.hpp"
+#include "solver/core/AtomicFile.hpp"
 #include "solver/core/Error.hpp"
 #include "solver/core/MpiUtil.hpp"
+#include "tests/TestSupport.hpp"
 #include "tests/morphology/MorphTestUtil.hpp"
 
 namespace ssb {
@@ -63,9 +65,10 @@ void compare(const Json& a, const Json& b, const std::string& path) {
   }
 }
 
-const char* kFull = "{type: morphology, name: full, connected_to: {NMC: z-}, histogram_bins: 12}";
+const char* kFull = "{type: morphology, name: full, connected_to: {NMC: z-, LPS: z+}, histogram_bins: 12}";
 
-TEST(MorphStudy, SameResultOnAllRanksAndOnOne) {
+TEST(MorphStudy, RankIndependentSameResultOnAllRanksAndOnOne) {
+  SSB_REQUIRE_SEVERAL_RANKS();
   const std::array<int64_t, 3> n{40, 36, 32};
   const double h = 0.25e-6;
   PhaseMap pm = test::composite();
@@ -89,9 +92,22 @@ TEST(MorphStudy, SameResultOnAllRanksAndOnOne) {
 
   // Every metric is there, with the paths the quickstart summary reads.
   for (const char* m :
-       {"volume_fractions", "connectivity", "surface_area", "coverage", "geodesic", "local_thickness",
-        "pore_size_distribution", "slice_profiles", "rev", "inner_porosity", "units"})
+       {"volume_fractions", "connectivity", "surface_area", "coverage", "triple_phase_boundary", "geodesic",
+        "local_thickness", "pore_size_distribution", "slice_profiles", "rev", "inner_porosity",
+        "chord_lengths", "two_point_correlation", "particles", "units"})
     EXPECT_TRUE(all.contains(m)) << m;
+  // Active parts: with faces for NMC and LPS, every pair involving them is split, active + inactive = all.
+  const Json& sa = all["surface_area"];
+  for (const char* pair : {"LPS|NMC", "pore|NMC", "pore|LPS"})
+    EXPECT_NEAR(sa["active_interfaces"][pair].get<double>() + sa["inactive_interfaces"][pair].get<double>(),
+                sa["interfaces"][pair].get<double>(), 1e-9 * sa["interfaces"][pair].get<double>())
+        << pair;
+  const Json& tpb = all["triple_phase_boundary"]["NMC|LPS|pore"];
+  EXPECT_GT(tpb["length_per_volume"].get<double>(), 0.0);
+  EXPECT_LE(tpb["active_fraction"].get<double>(), 1.0);
+  EXPECT_GT(all["particles"]["NMC"]["count"].get<int64_t>(), 5);
+  EXPECT_NEAR(all["two_point_correlation"]["LPS"]["x"]["s2_0"].get<double>(),
+              all["volume_fractions"]["LPS"].get<double>(), 1e-15);
   EXPECT_TRUE(all["coverage"]["NMC"]["electrolyte_fraction"].is_number());
   EXPECT_TRUE(all["geodesic"]["LPS"]["z"]["mean"].is_number());
   EXPECT_GE(all["geodesic"]["LPS"]["z"]["mean"].get<double>(), 1.0);
@@ -115,7 +131,7 @@ TEST(MorphStudy, SameResultOnAllRanksAndOnOne) {
     for (const auto& f : all["files"]) {
       auto p = dir / f.get<std::string>();
       ASSERT_TRUE(std::filesystem::exists(p)) << p;
-      EXPECT_FALSE(std::filesystem::exists(p.string() + ".tmp")) << p;
+      EXPECT_FALSE(std::filesystem::exists(tempPathFor(p))) << p;
       if (p.extension() == ".png") {
         std::ifstream is(p, std::ios::binary);
         char sig[8];
@@ -128,6 +144,7 @@ TEST(MorphStudy, SameResultOnAllRanksAndOnOne) {
     std::string text((std::istreambuf_iterator<char>(xdmf)), std::istreambuf_iterator<char>());
     EXPECT_NE(text.find("full_local_thickness_NMC"), std::string::npos);
     EXPECT_NE(text.find("full_geodesic_LPS_z"), std::string::npos);
+    EXPECT_NE(text.find("full_particles_NMC"), std::string::npos);
   }
 }
 
@@ -139,8 +156,9 @@ TEST(MorphStudy, MetricsSwitchOff) {
       test::runStudy(v, pm, "{type: morphology, name: some, metrics: [volume_fractions, rev], plots: false}");
   EXPECT_TRUE(r.contains("volume_fractions"));
   EXPECT_TRUE(r.contains("rev"));
-  for (const char* m : {"connectivity", "surface_area", "coverage", "geodesic", "local_thickness",
-                        "pore_size_distribution", "slice_profiles", "inner_porosity"})
+  for (const char* m : {"connectivity", "surface_area", "coverage", "triple_phase_boundary", "geodesic",
+                        "local_thickness", "pore_size_distribution", "slice_profiles", "inner_porosity",
+                        "chord_lengths", "two_point_correlation", "particles"})
     EXPECT_FALSE(r.contains(m)) << m;
   for (const auto& f : r["files"]) EXPECT_EQ(std::filesystem::path(f.get<std::string>()).extension(), ".csv");
 }
@@ -159,8 +177,9 @@ TEST(MorphStudy, SingleSliceVolume) {
 }
 
 TEST(MorphStudy, NoActiveOrPorePhase) {
-  // Two phases with roles electrolyte and other: coverage, pores and inner porosity have nothing to do;
-  // they say so under `notes` and leave their per-phase maps empty (every entry there is an object).
+  // Two phases with roles electrolyte and other: coverage, pores, inner porosity, triple-phase boundary and
+  // particles have nothing to do; they say so under `notes` and leave their per-phase maps empty (every
+  // entry there is an object).
   const std::array<int64_t, 3> n{12, 12, 12};
   PhaseMap pm;
   pm.add(Phase{"LPS", PhaseRole::Electrolyte, {0, 1}});
@@ -170,8 +189,10 @@ TEST(MorphStudy, NoActiveOrPorePhase) {
   EXPECT_TRUE(r["coverage"].empty());
   EXPECT_TRUE(r["pore_size_distribution"].empty());
   EXPECT_TRUE(r["inner_porosity"].empty());
+  EXPECT_TRUE(r["triple_phase_boundary"].empty());
+  EXPECT_TRUE(r["particles"].empty());
   ASSERT_TRUE(r.contains("notes"));
-  EXPECT_EQ(r["notes"].size(), 3u);
+  EXPECT_EQ(r["notes"].size(), 5u);
 }
 
 // One test per bad-input rule: each throws InputError naming the YAML path.
@@ -200,12 +221,21 @@ TEST(MorphStudy, BadInputs) {
                    "studies[0].local_thickness.border");
   expectInputError("{type: morphology, rev: {tolerance: 2}}", "studies[0].rev.tolerance");
   expectInputError("{type: morphology, histogram_bins: 1}", "studies[0].histogram_bins");
-  expectInputError("{type: morphology, surface_directions: 26}", "studies[0].surface_directions");
   expectInputError("{type: morphology, pore_size_distribution: {phases: [air]}}", "air");
   expectInputError("{type: morphology, coverage_phases: [carbon]}", "carbon");
   expectInputError("{type: morphology, inner_porosity_phases: [carbon]}", "carbon");
   expectInputError("{type: morphology, local_thickness: {phase: [LPS]}}", "unknown key 'phase'");
   expectInputError("{type: morphology, geodesics: {}}", "unknown key 'geodesics'");
+  expectInputError("{type: morphology, triple_phase_boundary: {phases: [NMC, LPS]}}", "name exactly three");
+  expectInputError("{type: morphology, triple_phase_boundary: {phases: [NMC, LPS, NMC]}}", "listed twice");
+  expectInputError("{type: morphology, triple_phase_boundary: {phases: [NMC, LPS, air]}}",
+                   "studies[0].triple_phase_boundary.phases[2]");
+  expectInputError("{type: morphology, particles: {phases: [graphite]}}", "studies[0].particles.phases[0]");
+  expectInputError("{type: morphology, particles: {min_relative_depth: 2}}",
+                   "studies[0].particles.min_relative_depth");
+  expectInputError("{type: morphology, particles: {min_depth: -1}}", "studies[0].particles.min_depth");
+  expectInputError("{type: morphology, two_point_correlation: {max_distance_voxels: -3}}",
+                   "studies[0].two_point_correlation.max_distance_voxels");
 }
 
 }  // namespace

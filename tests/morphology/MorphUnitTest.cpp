@@ -1,5 +1,5 @@
 // Unit tests of the morphology building blocks that need no volume: the 1-D distance transform, the ball
-// containment tables, the Crofton direction set, the PNG encoder and the plot helpers. Each is checked
+// containment tables, the PNG encoder and the plot helpers. Each is checked
 // against a brute-force or first-principles reference.
 #include <gtest/gtest.h>
 #include <zlib.h>
@@ -10,10 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "postprocess/DistanceTransform.hpp"
+#include "mesh/DistanceTransform.hpp"
 #include "postprocess/LocalThickness.hpp"
 #include "postprocess/Plot.hpp"
-#include "postprocess/SurfaceArea.hpp"
 #include "tests/morphology/MorphTestUtil.hpp"
 
 namespace ssb {
@@ -64,48 +63,6 @@ TEST(MorphUnit, BallReachMatchesEnumeration) {
       EXPECT_EQ(ballReachSquared(r2, cls), best) << "r2 " << r2 << " class " << cls;
     }
   }
-}
-
-// 2 sum_d w_d |n . u_d| is the Crofton estimate of a unit plane area with normal n: its deviation from 1 is
-// the quadrature error of the direction set.
-double planeFactor(const std::vector<CroftonDirection>& dirs, const double n[3]) {
-  double s = 0;
-  for (const auto& d : dirs) {
-    double dot = (n[0] * d.d[0] + n[1] * d.d[1] + n[2] * d.d[2]) / d.length;
-    s += d.weight * std::abs(dot);
-  }
-  return 2 * s;
-}
-
-TEST(MorphUnit, CroftonDirectionsAndQuadratureError) {
-  for (int count : {13, 49}) {
-    auto dirs = croftonDirections(count, {1.0, 1.0, 1.0});
-    ASSERT_EQ(static_cast<int>(dirs.size()), count);
-    double sum = 0;
-    for (const auto& d : dirs) {
-      EXPECT_GT(d.weight, 0.0);
-      sum += d.weight;
-    }
-    EXPECT_NEAR(sum, 1.0, 1e-12);
-    // The spherical mean of |cos| is 1/2, so a perfect quadrature gives factor 1 for every normal. The bounds
-    // are the worst cases of these direction sets with Voronoi weights (7.27 % and 2.05 %, both for planes
-    // normal to an axis, found by scanning 20 000 normals independently of this code).
-    double worst = 0;
-    for (int s = 0; s < 4000; ++s) {
-      double zc = 1.0 - (s + 0.5) * 2.0 / 4000, r = std::sqrt(1 - zc * zc), t = 2.399963229728653 * s;
-      double n[3] = {r * std::cos(t), r * std::sin(t), zc};
-      worst = std::max(worst, std::abs(planeFactor(dirs, n) - 1));
-    }
-    const double axis[3] = {0, 0, 1};
-    if (count == 13) {
-      EXPECT_LT(worst, 0.075);
-      EXPECT_NEAR(planeFactor(dirs, axis), 1 - 0.0727, 0.002);
-    } else {
-      EXPECT_LT(worst, 0.022);
-      EXPECT_NEAR(planeFactor(dirs, axis), 1 - 0.0205, 0.002);
-    }
-  }
-  EXPECT_THROW(croftonDirections(7, {1.0, 1.0, 1.0}), InputError);
 }
 
 uint32_t be32(const std::string& s, size_t at) {

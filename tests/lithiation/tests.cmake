@@ -1,0 +1,9 @@
+# tests for the lithiation study (issue 7): MPI-free kernels, inputs and protocol, and the independent 1-D
+# reference solutions the 3-D solver is verified against (link ssb_lithiation_reference to use them).
+set(LITH ${CMAKE_CURRENT_LIST_DIR})
+add_library(ssb_lithiation_reference STATIC ${LITH}/LithiationReference.cpp)
+target_link_libraries(ssb_lithiation_reference PUBLIC ssb_physics)
+ssb_add_gtest(NAME lithiation_kernels SOURCES ${LITH}/ElectrochemTest.cpp RANKS 1 LIBS ssb_physics TIMEOUT 60)
+ssb_add_gtest(NAME lithiation_inputs SOURCES ${LITH}/LithiationParamsTest.cpp RANKS 1 LIBS ssb_physics TIMEOUT 60)
+ssb_add_gtest(NAME lithiation_reference SOURCES ${LITH}/LithiationReferenceTest.cpp RANKS 1
+              LIBS ssb_lithiation_reference TIMEOUT 120)
