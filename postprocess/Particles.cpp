@@ -111,7 +111,16 @@ ParticleAnalysis analyseParticles(const StructuredGrid& grid, const std::vector<
     cc.clusters[q].voxels = out.labels.particles[q].voxels;
     cc.clusters[q].faces = faces[q];
   }
-  const std::vector<Pore> feret = poreSizes(grid, mask, cc);
+  // poreSizes reduces each particle spread over several ranks on its owner and returns the table on rank 0
+  // only; every rank lists every particle here, so rank 0 owns them all and broadcasts the diameters.
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  cc.rank = rank;
+  cc.owner.assign(P, 0);
+  cc.totalClusters = static_cast<int64_t>(P);
+  std::vector<double> feret(P, 0.0);
+  for (const Pore& p : poreSizes(grid, mask, cc, 0)) feret[static_cast<size_t>(p.id)] = p.feret;
+  MPI_Bcast(feret.data(), static_cast<int>(P), MPI_DOUBLE, 0, comm);
 
   out.particles.resize(P);
   for (size_t q = 0; q < P; ++q) {
@@ -122,7 +131,7 @@ ParticleAnalysis analyseParticles(const StructuredGrid& grid, const std::vector<
     s.equivalentDiameter = std::cbrt(6.0 * s.volume / M_PI);
     s.area = toArea(&area[3 * q]);
     s.sphericity = s.area > 0 ? std::cbrt(M_PI) * std::pow(6.0 * s.volume, 2.0 / 3.0) / s.area : 0.0;
-    s.feret = feret[q].feret;
+    s.feret = feret[q];
     s.peakRadius = out.labels.particles[q].radius;
     s.contactArea = toArea(&contact[3 * q]);
     s.faces = faces[q];

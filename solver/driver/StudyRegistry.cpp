@@ -8,6 +8,8 @@
 #include "mesh/PhaseMap.hpp"
 #include "mesh/VolumeSource.hpp"
 #include "physics/Conductivity.hpp"
+#include "physics/ConductivityTensor.hpp"
+#include "physics/ElectrodeTortuosity.hpp"
 #include "physics/Mechanics.hpp"
 #include "postprocess/Morphology.hpp"
 #include "solver/core/LinearSolve.hpp"
@@ -107,6 +109,28 @@ void prepareConductivity(const PrepareContext& ctx, const Params& study) {
         static_cast<long long>(std::ceil(perRank * ctx.ranks / static_cast<double>(PETSC_MAX_INT))));
 }
 
+std::string conductivityTensorSummary(const Json& r) {
+  std::string out;
+  if (!r.contains("principal")) return out;
+  out +=
+      fmt::format("  {:<10} {:>14} {:>12}  {}\n", "principal", "sigma [S/m]", "tortuosity", "axis (x, y, z)");
+  int k = 1;
+  for (const auto& p : r["principal"]) {
+    const auto& a = p["axis"];
+    out += fmt::format("  {:<10} {:>14} {:>12}  ({}, {}, {})\n", k++, num(p["conductivity"]),
+                       num(p["tortuosity_factor"]), num(a[0], "{:.3f}"), num(a[1], "{:.3f}"),
+                       num(a[2], "{:.3f}"));
+  }
+  out += fmt::format("  asymmetry {}\n", num(r.value("asymmetry", Json())));
+  return out;
+}
+
+std::string electrodeTortuositySummary(const Json& r) {
+  return fmt::format("  electrode tortuosity factor {}, ionic resistance {} Ohm, volume fraction {}\n",
+                     num(r.value("electrode_tortuosity_factor", Json())),
+                     num(r.value("ionic_resistance", Json())), num(r.value("volume_fraction", Json())));
+}
+
 void prepareMorphology(const PrepareContext& ctx, const Params& study) {
   checkMorphologyInputs(ctx.phases, study);
 }
@@ -137,6 +161,17 @@ const std::vector<StudyType>& studyTypes() {
   static const std::vector<StudyType> types = {
       {"conductivity", &conductivitySchema(), runConductivity, conductivitySummary, prepareConductivity, 350},
       {"morphology", &morphologySchema(), runMorphology, morphologySummary, prepareMorphology, 105},
+      {"conductivity_tensor", &conductivityTensorSchema(), runConductivityTensor, conductivityTensorSummary,
+       [](const PrepareContext& c, const Params& p) {
+         checkConductivityTensorInputs(c.phases, c.geometry.n, p);
+       },
+       350},
+      {"electrode_tortuosity", &electrodeTortuositySchema(), runElectrodeTortuosity,
+       electrodeTortuositySummary,
+       [](const PrepareContext& c, const Params& p) {
+         checkElectrodeTortuosityInputs(c.phases, c.geometry.n, p);
+       },
+       350},
       {"mechanics", &mechanicsSchema(), runMechanics, mechanicsSummary, prepareMechanicsStudy, 8600},
   };
   return types;
@@ -177,8 +212,8 @@ const Schema& caseSchema() {
                "Label -> phase table. Every label present in the volume must be claimed.")
         .nest(phaseSchema());
     sc.declare("studies", ParamType::Any, "[]",
-               "List of studies, each a mapping with `type:` (conductivity, morphology, mechanics) and the "
-               "keys of that type.");
+               "List of studies, each a mapping with `type:` (conductivity, morphology, conductivity_tensor, "
+               "electrode_tortuosity, mechanics) and the keys of that type.");
     sc.declare("output", ParamType::Section, "{}", "Output settings.").nest(outputSchema());
     return sc;
   }();

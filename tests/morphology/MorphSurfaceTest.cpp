@@ -20,6 +20,7 @@
 #include "mesh/VolumeSource.hpp"
 #include "postprocess/SurfaceArea.hpp"
 #include "solver/core/MpiUtil.hpp"
+#include "tests/TestSupport.hpp"
 #include "tests/morphology/MorphTestUtil.hpp"
 
 namespace ssb {
@@ -334,7 +335,7 @@ bool moreThanOneRank() {
 TEST(MorphSurface, FortyEightOrientationsOfFiberForm) {
   if (moreThanOneRank()) GTEST_SKIP() << "one-rank test";
   const std::filesystem::path path = std::filesystem::path(SSB_DATA_DIR) / "puma_100_fiberform.tif";
-  if (!std::filesystem::exists(path)) GTEST_SKIP() << "missing " << path;
+  SSB_REQUIRE_DATA_FILE(path);
   VolumeFileSpec spec;
   spec.path = path;
   auto reader = openVolume(spec);
