@@ -1,5 +1,7 @@
 #include "mesh/StructuredGrid.hpp"
 
+#include <vector>
+
 #include "solver/core/MpiUtil.hpp"
 
 namespace ssb {
@@ -35,6 +37,36 @@ StructuredGrid::StructuredGrid(MPI_Comm comm, const VoxelGrid& geometry) : m_com
   SSB_PETSC(DMDAGetCorners(m_dm, &xs, &ys, &zs, &xm, &ym, &zm));
   m_owned.lo = {xs, ys, zs};
   m_owned.size = {xm, ym, zm};
+}
+
+DMHandle StructuredGrid::createNodeDM(int dof, std::array<bool, 3> periodic) const {
+  PetscInt procs[3];
+  const PetscInt* cellRanges[3];
+  SSB_PETSC(DMDAGetInfo(m_dm, nullptr, nullptr, nullptr, nullptr, &procs[0], &procs[1], &procs[2], nullptr,
+                        nullptr, nullptr, nullptr, nullptr, nullptr));
+  SSB_PETSC(DMDAGetOwnershipRanges(m_dm, &cellRanges[0], &cellRanges[1], &cellRanges[2]));
+  std::array<std::vector<PetscInt>, 3> ranges;
+  PetscInt nodes[3];
+  DMBoundaryType bt[3];
+  for (int a = 0; a < 3; ++a) {
+    if (periodic[a] && m_geom.n[a] < 2)
+      throwInput("a periodic node grid needs at least 2 voxels along {} (the volume has {})", axisName(a),
+                 m_geom.n[a]);
+    ranges[a].assign(cellRanges[a], cellRanges[a] + procs[a]);
+    nodes[a] = static_cast<PetscInt>(m_geom.n[a]) + (periodic[a] ? 0 : 1);
+    if (!periodic[a]) ranges[a].back() += 1;  // the closing node plane belongs to the last rank
+    bt[a] = periodic[a] ? DM_BOUNDARY_PERIODIC : DM_BOUNDARY_NONE;
+  }
+  DMHandle dm;
+  SSB_PETSC(DMDACreate3d(m_comm, bt[0], bt[1], bt[2], DMDA_STENCIL_BOX, nodes[0], nodes[1], nodes[2],
+                         procs[0], procs[1], procs[2], dof, 1, ranges[0].data(), ranges[1].data(),
+                         ranges[2].data(), dm.out()));
+  SSB_PETSC(DMSetUp(dm));
+  // PETSc spaces a periodic axis's n nodes over [0, L) and a bounded axis's n + 1 nodes over [0, L], so
+  // node i sits at i h either way.
+  SSB_PETSC(
+      DMDASetUniformCoordinates(dm, 0.0, m_geom.length(0), 0.0, m_geom.length(1), 0.0, m_geom.length(2)));
+  return dm;
 }
 
 VecHandle StructuredGrid::createField(const std::string& name) const {

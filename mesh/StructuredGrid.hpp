@@ -47,6 +47,15 @@ class StructuredGrid {
   void setOwned(Vec v, const std::vector<double>& owned) const;
   std::vector<double> getOwned(Vec v) const;
 
+  // Collective. A vertex (node) DMDA with `dof` values per node and a box stencil of width 1 (the 27
+  // nodes of the 8 voxels around a node: Q1 voxel elements). Node (i, j, k) is the lower corner of voxel
+  // (i, j, k). Ownership follows the cell DMDA: a rank owns the nodes of its voxels' lower corners, so the
+  // data of an owned voxel (labels, Li fraction) sits on the rank that owns its first node; along a bounded
+  // axis there are n + 1 nodes and the last rank along that axis also owns the last node plane; along a
+  // periodic axis there are n nodes (node n is node 0) and the ranges are exactly the cell ranges.
+  // Coordinates: uniform, node (i, j, k) at (i h_x, j h_y, k h_z).
+  DMHandle createNodeDM(int dof, std::array<bool, 3> periodic) const;
+
  private:
   MPI_Comm m_comm;
   VoxelGrid m_geom;

@@ -17,6 +17,7 @@ enum class SystemKind {
   SymmetricPositiveDefinite,  // diffusion / conduction on voxels: CG + hypre BoomerAMG
   General,                    // nonsymmetric, no structure assumed: GMRES + block Jacobi/ILU(0)
   Direct,                     // small systems and fallbacks: LU (MUMPS, in parallel too)
+  Elasticity,  // vector SPD (3 dof per node) with the rigid-body near-null space set on the matrix: CG + GAMG
 };
 
 // Default options of a kind (prefix-less), inserted after the user's so that the user's win.

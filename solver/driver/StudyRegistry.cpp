@@ -10,6 +10,7 @@
 #include "physics/Conductivity.hpp"
 #include "physics/ConductivityTensor.hpp"
 #include "physics/ElectrodeTortuosity.hpp"
+#include "physics/Mechanics.hpp"
 #include "postprocess/Morphology.hpp"
 #include "solver/core/LinearSolve.hpp"
 #include "solver/driver/Calibration.hpp"
@@ -137,11 +138,29 @@ void prepareMorphology(const PrepareContext& ctx, const Params& study) {
   checkMorphologyInputs(ctx.phases, study);
 }
 
+void prepareMechanicsStudy(const PrepareContext& ctx, const Params& study) {
+  prepareMechanics(ctx.phases, ctx.geometry, study);
+  // 3 unknowns per node, (n + 1)^3 nodes, and each rank's CSR row pointer counts its ~243 nonzeros per node
+  // (docs/mechanics.md) in PetscInt.
+  double nodes = 1.0;
+  for (int a = 0; a < 3; ++a) nodes *= static_cast<double>(ctx.geometry.n[a] + 1);
+  const double unknowns = 3.0 * nodes, perRank = 243.0 * nodes / ctx.ranks;
+  if (unknowns > static_cast<double>(PETSC_MAX_INT) || perRank > static_cast<double>(PETSC_MAX_INT))
+    throwInput(
+        "{}: the elasticity system would have {:.3g} unknowns and about {:.3g} matrix nonzeros per rank on "
+        "{} "
+        "ranks, more than {}-bit PETSc indices count ({}): use a smaller volume, more ranks, or a PETSc "
+        "built "
+        "with 64-bit indices (Debian: petsc64-dev; docs/mechanics.md, the path to 1000^3)",
+        study.path(), unknowns, perRank, ctx.ranks, 8 * sizeof(PetscInt), PETSC_MAX_INT);
+}
+
 }  // namespace
 
 const std::vector<StudyType>& studyTypes() {
   // Peak memory per voxel (docs/benchmarks.md): conductivity 323-379 B/voxel at 128^3-256^3 on 1-2 ranks,
-  // morphology 103 B/voxel at 256^3 (all metrics).
+  // morphology 103 B/voxel at 256^3 (all metrics), mechanics 8.6 kB/voxel at 32^3 (assembled Q1 matrix + GAMG
+  // hierarchy, no decohesion).
   static const std::vector<StudyType> types = {
       {"conductivity", &conductivitySchema(), runConductivity, conductivitySummary, prepareConductivity, 350},
       {"morphology", &morphologySchema(), runMorphology, morphologySummary, prepareMorphology, 105},
@@ -156,6 +175,7 @@ const std::vector<StudyType>& studyTypes() {
          checkElectrodeTortuosityInputs(c.phases, c.geometry.n, p);
        },
        350},
+      {"mechanics", &mechanicsSchema(), runMechanics, mechanicsSummary, prepareMechanicsStudy, 8600},
   };
   return types;
 }
@@ -196,7 +216,7 @@ const Schema& caseSchema() {
         .nest(phaseSchema());
     sc.declare("studies", ParamType::Any, "[]",
                "List of studies, each a mapping with `type:` (conductivity, morphology, conductivity_tensor, "
-               "electrode_tortuosity) and the keys of that type.");
+               "electrode_tortuosity, mechanics) and the keys of that type.");
     sc.declare("output", ParamType::Section, "{}", "Output settings.").nest(outputSchema());
     sc.declare("measured", ParamType::SectionList, "[]",
                "Measured values compared with results (docs/studies.md): simulated, measured, ratio, "

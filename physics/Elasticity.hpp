@@ -1,0 +1,147 @@
+#pragma once
+// The Q1 voxel elasticity operator (the one discretisation of div sigma = 0 in ssbvox).
+//
+// PDE: div sigma = 0 in the load-carrying voxels, sigma = C_v : (eps - eps*_v), eps = sym grad u
+//   u [m] displacement; C_v [Pa] the (possibly cracked, see ElasticityKernels.hpp) stiffness of voxel v;
+//   eps*_v [-] its isotropic eigenstrain (linear strain e_v, eps* = e_v I).
+// Discretisation: one trilinear 8-node hexahedron per load-carrying voxel on the node DMDA of the
+// StructuredGrid (3 dof per node, StructuredGrid::createNodeDM). Nodes touched only by voxels that carry
+// no load (pores, unsupported solid) are not unknowns: identity rows with zero right-hand side.
+// Boundary conditions per domain face (the face of a bounded axis):
+//   free          sigma n = 0
+//   fixed         u = 0
+//   roller        u_n = 0, tangential traction 0
+//   traction      sigma n = -p_s n on the load-carrying part of the face, p_s = p A_face / A_solid so that
+//                 the force is p A_face (stack pressure p [Pa] = force per face area; the piston presses on
+//                 solid only)
+//   displacement  u_n = delta (outward normal, [m]), tangential traction 0
+// Periodic axis a: u(x + L_a e_a) = u(x) + L_a E_aa e_a with a prescribed macroscopic normal strain E_aa
+// (periodic fluctuation + affine part; macroscopic shear strains are zero). Implemented on the periodic
+// node DMDA: an element that wraps across the periodic face sees its wrapped nodes shifted by L_a E_aa e_a,
+// which becomes a right-hand-side term -K_e delta_e.
+// `pins` hold single displacement components at 0 at chosen nodes: they remove rigid translations that no
+// face condition removes, and do not change stresses.
+// Units: SI throughout (m, Pa, N).
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "mesh/StructuredGrid.hpp"
+#include "physics/ElasticityKernels.hpp"
+#include "solver/core/LinearSolve.hpp"
+#include "solver/core/PetscUtil.hpp"
+
+namespace ssb {
+
+enum class FaceCondition : uint8_t { Free, Fixed, Roller, Traction, Displacement };
+
+// Domain face index 2 * axis + (plus ? 1 : 0) and its YAML name ("x_minus", ..., "z_plus").
+inline int domainFace(int axis, bool plus) { return 2 * axis + (plus ? 1 : 0); }
+std::string domainFaceName(int face);
+const char* faceConditionName(FaceCondition c);
+
+struct NodePin {
+  std::array<int64_t, 3> node{0, 0, 0};  // global node indices (x, y, z)
+  int component = 0;                     // displacement component held at 0
+};
+
+struct ElasticBoundary {
+  std::array<FaceCondition, 6> faces{};  // by domainFace(); faces of periodic axes are ignored
+  std::array<bool, 3> periodic{false, false, false};
+  double pressure = 0.0;      // [Pa] on traction faces (compressive for p > 0)
+  double displacement = 0.0;  // [m] outward normal displacement on displacement faces
+  std::vector<NodePin> pins;
+};
+
+// What varies between solves on one operator.
+struct ElasticLoad {
+  double factor = 1.0;                         // multiplies pressure and displacement (load stepping)
+  double eigenstrainFactor = 1.0;              // multiplies the voxels' eigenstrains
+  std::array<double, 3> macroStrain{0, 0, 0};  // E_aa on periodic axes [-]
+};
+
+class ElasticOperator {
+ public:
+  // Collective. material: per owned voxel (grid.localIndex), an index into `stiffness` or -1 (carries no
+  // load). The rigid-body near-null space is attached to the matrix here (it is a property of the operator).
+  ElasticOperator(const StructuredGrid& grid, std::vector<int> material, std::vector<elastic::Mat6> stiffness,
+                  ElasticBoundary bc);
+  ElasticOperator(const ElasticOperator&) = delete;
+  ElasticOperator& operator=(const ElasticOperator&) = delete;
+
+  const StructuredGrid& grid() const { return m_grid; }
+  DM nodeDM() const { return m_dm.get(); }
+  VecHandle createVector() const;  // collective: a global displacement vector
+  int64_t unknowns() const { return m_unknowns; }
+  const std::vector<int>& material() const { return m_material; }
+  const elastic::Mat6& intactStiffness(int material) const {
+    return m_stiffness[static_cast<size_t>(material)];
+  }
+  // Stiffness of owned voxel l (cracked if cracks were set).
+  const elastic::Mat6& voxelStiffness(size_t l) const;
+
+  // Not collective. Isotropic linear eigenstrain per owned voxel (empty = none).
+  void setEigenstrain(std::vector<double> linearStrain);
+  const std::vector<double>& eigenstrain() const { return m_eigenstrain; }
+  // Not collective. Crack compliances per owned voxel (w[a] normal, w[3 + a] shear of the crack normal to
+  // axis a, [1/Pa]); voxels with all zeros are intact. Empty = all intact.
+  void setCrackCompliance(const std::vector<std::array<double, 6>>& w);
+
+  // Collective. Assemble for `load`, solve into u (global vector on nodeDM()).
+  LinearSolveResult solve(const ElasticLoad& load, Vec u, double rtol, const std::string& prefix,
+                          const std::string& who);
+  double lastAssemblySeconds() const { return m_assemblySeconds; }
+  // Collective. The assembled matrix: used nonzeros and bytes of the allocated AIJ storage (all ranks).
+  struct MatrixInfo {
+    double nonzeros = 0.0, bytes = 0.0, nodes = 0.0;
+  };
+  MatrixInfo matrixInfo() const;
+
+  // Collective post-processing of a solution u for the load it was solved with (the periodic shifts).
+  std::vector<elastic::Vec6> cellStrain(Vec u, const ElasticLoad& load) const;  // element mean strain
+  std::vector<elastic::Vec6> cellStress(Vec u,
+                                        const ElasticLoad& load) const;      // C_v (eps - eps*); 0 off-load
+  elastic::Vec6 meanStress(const std::vector<elastic::Vec6>& stress) const;  // over the whole box [Pa]
+  std::vector<std::array<double, 3>> cellDisplacement(Vec u,
+                                                      const ElasticLoad& load) const;  // mean of 8 nodes
+  // Normal force [N] that the support of a domain face exerts on the body, positive outward (pulling): the
+  // sum of the element internal forces at the face's nodes (the mean normal stress on the face times its
+  // area).
+  double faceReaction(Vec u, const ElasticLoad& load, int face) const;
+  // Strain energy 1/2 int (eps - eps*) : C : (eps - eps*) dV [J].
+  double strainEnergy(Vec u, const ElasticLoad& load) const;
+
+ private:
+  template <typename F>
+  void forEachElement(Vec u, const ElasticLoad& load, F&& f) const;
+  void assemble(const ElasticLoad& load, Vec b, Vec u);
+  const elastic::ElementMatrix& elementMatrix(size_t l) const;
+  int64_t localNode(int64_t i, int64_t j, int64_t k) const {
+    return ((k - m_ghostLo[2]) * m_ghostSize[1] + (j - m_ghostLo[1])) * m_ghostSize[0] + (i - m_ghostLo[0]);
+  }
+
+  const StructuredGrid& m_grid;
+  std::vector<int> m_material;
+  std::vector<elastic::Mat6> m_stiffness;
+  ElasticBoundary m_bc;
+  DMHandle m_dm;
+  MatHandle m_A;
+  std::array<double, 3> m_h{};
+  std::array<int64_t, 3> m_ghostLo{}, m_ghostSize{}, m_nodeLo{}, m_nodeSize{}, m_nodes{};
+  elastic::StrainMatrix m_Bc{};
+  std::vector<elastic::ElementMatrix> m_Ke;  // per material
+  std::vector<int32_t> m_crackIndex;         // per owned voxel, -1 intact
+  std::vector<elastic::Mat6> m_crackedC;
+  std::vector<elastic::ElementMatrix> m_crackedK;
+  std::vector<double> m_eigenstrain;
+  std::vector<uint8_t> m_nodeActive;        // owned nodes (x fastest over the owned node box)
+  std::array<double, 6> m_tractionScale{};  // A_face / A_solid per traction face
+  std::vector<PetscInt> m_dirichletRows;    // global rows
+  std::vector<double> m_dirichletSign;      // value = sign * displacement * factor
+  double m_diagonal = 1.0;                  // scale of identity and Dirichlet rows
+  double m_assemblySeconds = 0.0;
+  int64_t m_unknowns = 0;
+};
+
+}  // namespace ssb

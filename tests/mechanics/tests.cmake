@@ -1,0 +1,21 @@
+# tests for mechanics
+# Kernels (element, cracked stiffness, cohesive law), analytic verification (free swelling, constrained block,
+# stack pressure, laminate, misfit sphere, cohesive pull and contact, effective moduli), rank independence and one
+# test per bad-input rule.
+set(MECH ${CMAKE_CURRENT_LIST_DIR})
+ssb_add_gtest(NAME mech_kernels SOURCES ${MECH}/KernelsTest.cpp RANKS 1 LIBS ssb_physics TIMEOUT 60)
+ssb_add_gtest(NAME mech_verify SOURCES ${MECH}/VerifyTest.cpp RANKS 1 2 LIBS ssb_physics TIMEOUT 300)
+ssb_add_gtest(NAME mech_bad_input SOURCES ${MECH}/BadInputTest.cpp RANKS 1 LIBS ssb_physics TIMEOUT 60)
+
+# The example case inputs/mechanics_composite.yaml on 2 ranks, shrunk from 16^3 to 12^3 voxels (same fractions)
+# to stay inside the CI budget, checked for equilibrium and bounds; one CLI bad input.
+ssb_add_cli_test(NAME mech_example_np2 RANKS 2 ARGS run ${CMAKE_SOURCE_DIR}/inputs/mechanics_composite.yaml
+                 --set "volume.generate.shape=[12, 12, 12]" --set volume.generate.radius=3
+                 --set volume.generate.pore_radius=1.2 --set output.dir=mech_example)
+set_tests_properties(mech_example_np2 PROPERTIES FIXTURES_SETUP mech_example)
+ssb_add_gtest(NAME mech_example_check SOURCES ${MECH}/ExampleCheck.cpp RANKS 1 LIBS ssb_core)
+set_tests_properties(mech_example_check_np1 PROPERTIES FIXTURES_REQUIRED mech_example)
+ssb_add_cli_test(NAME mech_bad_poisson_cli EXIT_CODE 2 EXPECT_ERROR "studies\\[0\\]\\.poisson_ratio\\.LPS.*incompressible"
+                 ARGS run ${CMAKE_SOURCE_DIR}/inputs/mechanics_composite.yaml --set "studies[0].poisson_ratio={LPS: 0.5}"
+                 --set output.dir=mech_bad)
+ssb_add_gtest(NAME mech_prepare SOURCES ${MECH}/PrepareTest.cpp RANKS 1 LIBS ssb_driver TIMEOUT 60)
