@@ -7,3 +7,7 @@ ssb_add_gtest(NAME lithiation_kernels SOURCES ${LITH}/ElectrochemTest.cpp RANKS 
 ssb_add_gtest(NAME lithiation_inputs SOURCES ${LITH}/LithiationParamsTest.cpp RANKS 1 LIBS ssb_physics TIMEOUT 60)
 ssb_add_gtest(NAME lithiation_reference SOURCES ${LITH}/LithiationReferenceTest.cpp RANKS 1
               LIBS ssb_lithiation_reference TIMEOUT 120)
+# The 3-D solver: Jacobian, conservation, ohmic limit, layered cell against the 1-D reference, rank
+# independence, volume errors.
+ssb_add_gtest(NAME lithiation_solver SOURCES ${LITH}/LithiationSolverTest.cpp RANKS 1 2
+              LIBS ssb_lithiation_reference TIMEOUT 240)
