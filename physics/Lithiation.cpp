@@ -704,3 +704,192 @@ double frontCrossing(const std::vector<double>& profile, double h, double xa, do
 }
 
 }  // namespace ssb
+
+namespace ssb {
+
+namespace {
+
+std::string csvNumber(double v) { return std::isfinite(v) ? fmt::format("{:.10g}", v) : std::string(); }
+Json jsonNumber(double v) { return std::isfinite(v) ? Json(v) : Json(); }
+
+// First time a slice's SOC reaches `soc` (linear interpolation between samples), NaN if never.
+double timeToSoc(const LithiationSetup& s, const std::vector<LithiationSample>& samples, size_t slice,
+                 double soc) {
+  double tPrev = 0.0, socPrev = 0.0;
+  bool have = false;
+  for (const auto& smp : samples) {
+    if (slice >= smp.profile.size() || std::isnan(smp.profile[slice]))
+      return std::numeric_limits<double>::quiet_NaN();
+    const double v = s.stateOfCharge(smp.profile[slice]);
+    if (v >= soc) {
+      if (!have) return smp.t;
+      return tPrev + (soc - socPrev) / (v - socPrev) * (smp.t - tPrev);
+    }
+    tPrev = smp.t;
+    socPrev = v;
+    have = true;
+  }
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
+}  // namespace
+
+Json runLithiation(const StudyContext& ctx, const Params& study) {
+  const StructuredGrid& grid = *ctx.volume.grid;
+  const LithiationSetup setup = prepareLithiation(study, ctx.phases);
+  const std::string name = ctx.studyName.empty() ? setup.name : ctx.studyName;
+  const double h = grid.geometry().spacing[static_cast<size_t>(setup.collectorAxis)];
+  LithiationSolver solver(grid, ctx.volume.labels, ctx.phases, setup);
+  const double mass = setup.activeMass(solver.activeVolume());
+  Log::info(
+      "{}: {} active voxels connected to the collector ({:.2f} % of the active volume inactive), 1C = {:.4g} "
+      "A, "
+      "reacting area {:.4g} m^2 raw, {:.4g} m^2 corrected ({})",
+      name, static_cast<int64_t>(std::llround(solver.solvedActiveVolume() / grid.geometry().voxelVolume())),
+      100.0 * solver.inactiveActiveFraction(), solver.oneCCurrent(), solver.rawInterfaceArea(),
+      solver.correctedInterfaceArea(), setup.interfaceArea);
+
+  const bool writeFields = setup.writeFields && ctx.fields != nullptr;
+  long count = 0;
+  auto monitor = [&](const LithiationSample& s, Vec u) {
+    const bool due = count % setup.progressEvery == 0;
+    ++count;
+    if (!due) return;
+    Log::info(
+        "{}: t = {:.6g} s, V = {:.4f} V, I = {:.4g} A, SOC = {:.4f}, dt = {:.3g} s, Newton {}, linear {}",
+        name, s.t, s.voltage, s.current, setup.stateOfCharge(s.meanX), s.dt, s.newton, s.linear);
+    if (writeFields) {
+      const DofMap& d = solver.dofs();
+      ctx.fields->writeAt(name, s.t, d.getField(u, LithiationSolver::kX, 0.0), name + "_x", "1");
+      ctx.fields->writeAt(name, s.t, d.getField(u, LithiationSolver::kPhiE, 0.0), name + "_phi_e", "V");
+      ctx.fields->writeAt(name, s.t, d.getField(u, LithiationSolver::kPhiS, 0.0), name + "_phi_s", "V");
+    }
+  };
+  const LithiationRunResult r = solver.run(monitor);
+
+  // Front per protocol step (spec section 7): levels between the step's start and end mean x.
+  std::vector<double> pos(r.samples.size(), std::numeric_limits<double>::quiet_NaN()), width(pos);
+  for (size_t k = 0; k < r.steps.size(); ++k) {
+    double xa = std::numeric_limits<double>::quiet_NaN(), xb = xa;
+    for (const auto& s : r.samples)
+      if (s.step == k) {
+        if (std::isnan(xa)) xa = s.meanX;
+        xb = s.meanX;
+      }
+    if (k > 0)
+      for (const auto& s : r.samples)
+        if (s.step == k - 1) xa = s.meanX;  // the start of a step is the end of the previous one
+    for (size_t j = 0; j < r.samples.size(); ++j) {
+      const auto& s = r.samples[j];
+      if (s.step != k) continue;
+      pos[j] = frontCrossing(s.profile, h, xa, xb, 0.5);
+      width[j] =
+          std::fabs(frontCrossing(s.profile, h, xa, xb, 0.9) - frontCrossing(s.profile, h, xa, xb, 0.1));
+    }
+  }
+
+  int rank = 0;
+  MPI_Comm_rank(grid.comm(), &rank);
+  if (rank == 0) {
+    std::ostringstream csv;
+    csv << "t [s],voltage [V],current [A],capacity [mAh/g],mean x [1],front position [m],front width [m],"
+           "utilisation [1],step [1]\n";
+    for (size_t j = 0; j < r.samples.size(); ++j) {
+      const auto& s = r.samples[j];
+      const double cap = LithiationSetup::capacityMahPerG(s.charge, mass);
+      const double capTh = LithiationSetup::capacityMahPerG(setup.active.theoreticalCapacity * 1.0, 1.0);
+      csv << csvNumber(s.t) << ',' << csvNumber(s.voltage) << ',' << csvNumber(s.current) << ','
+          << csvNumber(cap) << ',' << csvNumber(s.meanX) << ',' << csvNumber(pos[j]) << ','
+          << csvNumber(width[j]) << ',' << csvNumber(cap / capTh) << ',' << s.step << '\n';
+    }
+    writeFileAtomic(ctx.outputDir / (name + "_timeseries.csv"), csv.str());
+  }
+
+  Json steps = Json::array();
+  double chargeThroughput = 0.0, dischargeThroughput = 0.0;
+  Json cutoffTimes = Json::array();
+  for (const auto& rec : r.steps) {
+    const ProtocolStep& ps = setup.protocol.steps[static_cast<size_t>(rec.step)];
+    Json j;
+    j["index"] = rec.step;
+    j["kind"] = stepKindName(rec.kind);
+    j["end_reason"] = endReasonName(rec.reason);
+    j["t_start"] = rec.tStart;
+    j["t_end"] = rec.tEnd;
+    j["duration"] = rec.tEnd - rec.tStart;
+    j["charge"] = rec.charge;
+    j["capacity"] = LithiationSetup::capacityMahPerG(rec.throughput, mass);
+    j["voltage_end"] = rec.voltageEnd;
+    j["current_end"] = rec.currentEnd;
+    steps.push_back(j);
+    if (rec.charge > 0.0) chargeThroughput += rec.charge;
+    if (rec.charge < 0.0) dischargeThroughput -= rec.charge;
+    if (rec.reason == EndReason::VoltageLimit)
+      cutoffTimes.push_back({{"step", rec.step}, {"voltage", ps.untilVoltage}, {"time", rec.tEnd}});
+  }
+  const std::vector<double>& firstProfile = r.samples.front().profile;
+  size_t sepSlice = firstProfile.size(), ccSlice = 0;
+  for (size_t d = 0; d < firstProfile.size(); ++d)
+    if (!std::isnan(firstProfile[d])) {
+      sepSlice = std::min(sepSlice, d);
+      ccSlice = d;
+    }
+  const double tSep = timeToSoc(setup, r.samples, sepSlice, setup.frontSoc);
+  const double tCc = timeToSoc(setup, r.samples, ccSlice, setup.frontSoc);
+
+  Json out;
+  out["steps"] = steps;
+  out["time_to_cutoff"] = cutoffTimes;
+  out["charge_capacity"] = LithiationSetup::capacityMahPerG(chargeThroughput, mass);
+  out["discharge_capacity"] = LithiationSetup::capacityMahPerG(dischargeThroughput, mass);
+  out["coulombic_efficiency"] = chargeThroughput > 0.0 && dischargeThroughput > 0.0
+                                    ? Json(dischargeThroughput / chargeThroughput)
+                                    : Json();
+  out["active_mass"] = mass;
+  out["one_c_current"] = solver.oneCCurrent();
+  out["cell_area"] = solver.cellArea();
+  out["inactive_active_fraction"] = solver.inactiveActiveFraction();
+  out["unconnected_electrolyte_fraction"] = solver.unconnectedElectrolyteFraction();
+  out["interface_area"] = {{"method", setup.interfaceArea},
+                           {"raw", solver.rawInterfaceArea()},
+                           {"corrected", solver.correctedInterfaceArea()},
+                           {"factor", solver.correctedInterfaceArea() / solver.rawInterfaceArea()}};
+  out["front"] = {{"soc", setup.frontSoc},
+                  {"time_separator_side", jsonNumber(tSep)},
+                  {"time_collector_side", jsonNumber(tCc)},
+                  {"delay", jsonNumber(tCc - tSep)}};
+  out["time_steps"] = r.timeSteps;
+  out["rejected_steps"] = r.rejectedSteps;
+  out["newton_iterations"] = r.newtonIterations;
+  out["linear_iterations"] = r.linearIterations;
+  out["final_voltage"] = r.samples.back().voltage;
+  out["timeseries"] = name + "_timeseries.csv";
+  out["units"] = {{"steps.t_start", "s"},
+                  {"steps.t_end", "s"},
+                  {"steps.duration", "s"},
+                  {"steps.charge", "C"},
+                  {"steps.capacity", "mAh/g"},
+                  {"steps.voltage_end", "V"},
+                  {"steps.current_end", "A"},
+                  {"time_to_cutoff.time", "s"},
+                  {"time_to_cutoff.voltage", "V"},
+                  {"charge_capacity", "mAh/g"},
+                  {"discharge_capacity", "mAh/g"},
+                  {"coulombic_efficiency", "1"},
+                  {"active_mass", "kg"},
+                  {"one_c_current", "A"},
+                  {"cell_area", "m^2"},
+                  {"inactive_active_fraction", "1"},
+                  {"unconnected_electrolyte_fraction", "1"},
+                  {"interface_area.raw", "m^2"},
+                  {"interface_area.corrected", "m^2"},
+                  {"interface_area.factor", "1"},
+                  {"front.soc", "1"},
+                  {"front.time_separator_side", "s"},
+                  {"front.time_collector_side", "s"},
+                  {"front.delay", "s"},
+                  {"final_voltage", "V"}};
+  return out;
+}
+
+}  // namespace ssb

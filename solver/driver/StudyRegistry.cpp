@@ -8,8 +8,12 @@
 #include "mesh/PhaseMap.hpp"
 #include "mesh/VolumeSource.hpp"
 #include "physics/Conductivity.hpp"
+#include "physics/Lithiation.hpp"
+#include "physics/LithiationParams.hpp"
 #include "postprocess/Morphology.hpp"
 #include "solver/core/LinearSolve.hpp"
+#include "solver/core/SolverOptions.hpp"
+#include "solver/core/TimeIntegrator.hpp"
 
 namespace ssb {
 
@@ -106,6 +110,27 @@ void prepareConductivity(const PrepareContext& ctx, const Params& study) {
         static_cast<long long>(std::ceil(perRank * ctx.ranks / static_cast<double>(PETSC_MAX_INT))));
 }
 
+std::string lithiationSummary(const Json& r) {
+  std::string out = fmt::format("  {:<5} {:<5} {:>10} {:>10} {:>13} {:>10}  {}\n", "step", "kind",
+                                "t_end [s]", "V_end [V]", "cap. [mAh/g]", "I_end [A]", "ended by");
+  if (!r.contains("steps")) return out;
+  for (const auto& st : r["steps"])
+    out += fmt::format(
+        "  {:<5} {:<5} {:>10} {:>10} {:>13} {:>10}  {}\n", num(st.value("index", Json()), "{:.0f}"),
+        st.value("kind", std::string()), num(st.value("t_end", Json()), "{:.6g}"),
+        num(st.value("voltage_end", Json()), "{:.4f}"), num(st.value("capacity", Json()), "{:.2f}"),
+        num(st.value("current_end", Json())), st.value("end_reason", std::string()));
+  return out;
+}
+
+// Every input check of the lithiation study that needs no voxel (physics/LithiationParams.hpp), plus the
+// PETSc options.
+void prepareLithiationStudy(const PrepareContext& ctx, const Params& study) {
+  const LithiationSetup s = prepareLithiation(study, ctx.phases);
+  checkPetscOptions(s.petscOptions, "lithiation_", SolverLevel::Transient,
+                    TimeIntegrator::defaultOptions(SystemKind::Direct));
+}
+
 void prepareMorphology(const PrepareContext& ctx, const Params& study) {
   checkMorphologyInputs(ctx.phases, study);
 }
@@ -118,6 +143,8 @@ const std::vector<StudyType>& studyTypes() {
   static const std::vector<StudyType> types = {
       {"conductivity", &conductivitySchema(), runConductivity, conductivitySummary, prepareConductivity, 350},
       {"morphology", &morphologySchema(), runMorphology, morphologySummary, prepareMorphology, 105},
+      // Lithiation: not measured yet (a direct solver on the coupled system); the largest estimate is used.
+      {"lithiation", &lithiationSchema(), runLithiation, lithiationSummary, prepareLithiationStudy, 0},
   };
   return types;
 }
