@@ -11,3 +11,6 @@ ssb_add_gtest(NAME lithiation_reference SOURCES ${LITH}/LithiationReferenceTest.
 # independence, volume errors.
 ssb_add_gtest(NAME lithiation_solver SOURCES ${LITH}/LithiationSolverTest.cpp RANKS 1 2
               LIBS ssb_lithiation_reference TIMEOUT 240)
+# The lithiation quickstart (charge, cv hold, rest, discharge on a 16 x 8 x 8 composite) end to end.
+ssb_add_cli_test(NAME lithiation_quickstart RANKS 1 TIMEOUT 120
+                 ARGS run ${CMAKE_SOURCE_DIR}/inputs/lithiation_quickstart.yaml --set output.dir=lith_qs)
