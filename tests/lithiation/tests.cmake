@@ -14,3 +14,7 @@ ssb_add_gtest(NAME lithiation_solver SOURCES ${LITH}/LithiationSolverTest.cpp RA
 # The lithiation quickstart (charge, cv hold, rest, discharge on a 16 x 8 x 8 composite) end to end.
 ssb_add_cli_test(NAME lithiation_quickstart RANKS 1 TIMEOUT 120
                  ARGS run ${CMAKE_SOURCE_DIR}/inputs/lithiation_quickstart.yaml --set output.dir=lith_qs)
+# The study's prepare step runs before the volume is loaded and names the key (exit 2).
+ssb_add_cli_test(NAME lithiation_bad_initial_state RANKS 1 EXPECT_ERROR "studies\\[0\\]\\.initial\\.x: the initial OCV" EXIT_CODE 2
+                 ARGS run ${CMAKE_SOURCE_DIR}/inputs/lithiation_quickstart.yaml --set studies[0].initial.x=0.01
+                 --set output.dir=lith_bad)
