@@ -10,9 +10,13 @@
 #include "physics/Conductivity.hpp"
 #include "physics/ConductivityTensor.hpp"
 #include "physics/ElectrodeTortuosity.hpp"
+#include "physics/Lithiation.hpp"
+#include "physics/LithiationParams.hpp"
 #include "physics/Mechanics.hpp"
 #include "postprocess/Morphology.hpp"
 #include "solver/core/LinearSolve.hpp"
+#include "solver/core/SolverOptions.hpp"
+#include "solver/core/TimeIntegrator.hpp"
 #include "solver/driver/Calibration.hpp"
 #include "solver/driver/Measured.hpp"
 #include "solver/driver/Sweep.hpp"
@@ -134,6 +138,27 @@ std::string electrodeTortuositySummary(const Json& r) {
                      num(r.value("ionic_resistance", Json())), num(r.value("volume_fraction", Json())));
 }
 
+std::string lithiationSummary(const Json& r) {
+  std::string out = fmt::format("  {:<5} {:<5} {:>10} {:>10} {:>13} {:>10}  {}\n", "step", "kind",
+                                "t_end [s]", "V_end [V]", "cap. [mAh/g]", "I_end [A]", "ended by");
+  if (!r.contains("steps")) return out;
+  for (const auto& st : r["steps"])
+    out += fmt::format(
+        "  {:<5} {:<5} {:>10} {:>10} {:>13} {:>10}  {}\n", num(st.value("index", Json()), "{:.0f}"),
+        st.value("kind", std::string()), num(st.value("t_end", Json()), "{:.6g}"),
+        num(st.value("voltage_end", Json()), "{:.4f}"), num(st.value("capacity", Json()), "{:.2f}"),
+        num(st.value("current_end", Json())), st.value("end_reason", std::string()));
+  return out;
+}
+
+// Every input check of the lithiation study that needs no voxel (physics/LithiationParams.hpp), plus the
+// PETSc options.
+void prepareLithiationStudy(const PrepareContext& ctx, const Params& study) {
+  const LithiationSetup s = prepareLithiation(study, ctx.phases);
+  checkPetscOptions(s.petscOptions, "lithiation_", SolverLevel::Transient,
+                    TimeIntegrator::defaultOptions(SystemKind::Direct));
+}
+
 void prepareMorphology(const PrepareContext& ctx, const Params& study) {
   checkMorphologyInputs(ctx.phases, study);
 }
@@ -176,6 +201,8 @@ const std::vector<StudyType>& studyTypes() {
        },
        350},
       {"mechanics", &mechanicsSchema(), runMechanics, mechanicsSummary, prepareMechanicsStudy, 8600},
+      // Lithiation: not measured yet (a direct solver on the coupled system); the largest estimate is used.
+      {"lithiation", &lithiationSchema(), runLithiation, lithiationSummary, prepareLithiationStudy, 0},
   };
   return types;
 }

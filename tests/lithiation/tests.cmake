@@ -7,3 +7,14 @@ ssb_add_gtest(NAME lithiation_kernels SOURCES ${LITH}/ElectrochemTest.cpp RANKS 
 ssb_add_gtest(NAME lithiation_inputs SOURCES ${LITH}/LithiationParamsTest.cpp RANKS 1 LIBS ssb_physics TIMEOUT 60)
 ssb_add_gtest(NAME lithiation_reference SOURCES ${LITH}/LithiationReferenceTest.cpp RANKS 1
               LIBS ssb_lithiation_reference TIMEOUT 120)
+# The 3-D solver: Jacobian, conservation, ohmic limit, layered cell against the 1-D reference, rank
+# independence, volume errors.
+ssb_add_gtest(NAME lithiation_solver SOURCES ${LITH}/LithiationSolverTest.cpp RANKS 1 2
+              LIBS ssb_lithiation_reference TIMEOUT 240)
+# The lithiation quickstart (charge, cv hold, rest, discharge on a 16 x 8 x 8 composite) end to end.
+ssb_add_cli_test(NAME lithiation_quickstart RANKS 1 TIMEOUT 120
+                 ARGS run ${CMAKE_SOURCE_DIR}/inputs/lithiation_quickstart.yaml --set output.dir=lith_qs)
+# The study's prepare step runs before the volume is loaded and names the key (exit 2).
+ssb_add_cli_test(NAME lithiation_bad_initial_state RANKS 1 EXPECT_ERROR "studies\\[0\\]\\.initial\\.x: the initial OCV" EXIT_CODE 2
+                 ARGS run ${CMAKE_SOURCE_DIR}/inputs/lithiation_quickstart.yaml --set studies[0].initial.x=0.01
+                 --set output.dir=lith_bad)

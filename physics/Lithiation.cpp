@@ -1,0 +1,895 @@
+// The 3-D lithiation solver: PDEs, boundary conditions and units in physics/Lithiation.hpp.
+#include "physics/Lithiation.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+#include "mesh/Connectivity.hpp"
+#include "physics/FaceKernels.hpp"
+#include "solver/core/AtomicFile.hpp"
+#include "solver/core/Error.hpp"
+#include "solver/core/Log.hpp"
+#include "solver/core/MpiUtil.hpp"
+#include "solver/core/SolverOptions.hpp"
+#include "solver/core/TimeIntegrator.hpp"
+
+namespace ssb {
+
+namespace {
+
+double allSum(MPI_Comm comm, double v) {
+  MPI_Allreduce(MPI_IN_PLACE, &v, 1, MPI_DOUBLE, MPI_SUM, comm);
+  return v;
+}
+int64_t allSum(MPI_Comm comm, int64_t v) {
+  MPI_Allreduce(MPI_IN_PLACE, &v, 1, MPI_INT64_T, MPI_SUM, comm);
+  return v;
+}
+
+// d/da of the harmonic mean 2ab/(a+b).
+double harmonicDerivative(double a, double b) {
+  if (!(a > 0.0) || !(b > 0.0)) return 0.0;
+  return 2.0 * b * b / ((a + b) * (a + b));
+}
+
+// Read access to the owned entries of a Vec, indexed by global row.
+class OwnedRead {
+ public:
+  OwnedRead(Vec v, PetscInt rowStart) : m_v(v), m_start(rowStart) { SSB_PETSC(VecGetArrayRead(v, &m_a)); }
+  ~OwnedRead() { VecRestoreArrayRead(m_v, &m_a); }
+  OwnedRead(const OwnedRead&) = delete;
+  OwnedRead& operator=(const OwnedRead&) = delete;
+  double operator()(PetscInt row) const { return PetscRealPart(m_a[row - m_start]); }
+
+ private:
+  Vec m_v;
+  PetscInt m_start;
+  const PetscScalar* m_a = nullptr;
+};
+
+// Local-normal reacting-area weights (spec section 4): the gradient of the active-phase indicator, smoothed
+// once by the 7-point average and differentiated by central differences (zero gradient across bounded
+// domain faces), gives a normal per voxel; a face between a and b uses n = grad(a) + grad(b) and
+// w = |n|_2 / |n|_1 = 1 / (|n_x| + |n_y| + |n_z|) for the unit normal. On a smooth surface the faces along
+// axis a cover integral(|n_a| dS), so the weighted face sum is the true area. |n| ~ 0: w = 1.
+std::array<std::vector<double>, 3> indicatorGradient(const StructuredGrid& grid,
+                                                     const std::vector<double>& ind,
+                                                     const std::array<bool, 3>& periodic) {
+  const GhostBox box = ghostBoxOf(grid);
+  const auto& n = grid.geometry().n;
+  auto neighbourValue = [&](const std::vector<double>& ghosted, const Index3& c, int a, int s) {
+    Index3 d = c;
+    d[a] += s;
+    const bool outside = d[a] < 0 || d[a] >= n[a];
+    if (outside && !(periodic[a] && n[a] >= 2)) return ghosted[box.offset(c)];
+    return ghosted[box.offset(d)];
+  };
+  const std::vector<double> g0 = exchangeGhosts(grid, ind);
+  std::vector<double> smooth(ind.size());
+  grid.forEachOwned([&](int64_t i, int64_t j, int64_t k, int64_t l) {
+    const Index3 c{i, j, k};
+    double s = g0[box.offset(c)];
+    for (int a = 0; a < 3; ++a) s += neighbourValue(g0, c, a, -1) + neighbourValue(g0, c, a, 1);
+    smooth[static_cast<size_t>(l)] = s / 7.0;
+  });
+  const std::vector<double> g1 = exchangeGhosts(grid, smooth);
+  std::array<std::vector<double>, 3> grad;
+  for (auto& v : grad) v.assign(ind.size(), 0.0);
+  grid.forEachOwned([&](int64_t i, int64_t j, int64_t k, int64_t l) {
+    const Index3 c{i, j, k};
+    for (int a = 0; a < 3; ++a)
+      grad[static_cast<size_t>(a)][static_cast<size_t>(l)] =
+          0.5 * (neighbourValue(g1, c, a, 1) - neighbourValue(g1, c, a, -1));
+  });
+  std::array<std::vector<double>, 3> ghosted;
+  for (int a = 0; a < 3; ++a)
+    ghosted[static_cast<size_t>(a)] = exchangeGhosts(grid, grad[static_cast<size_t>(a)]);
+  return ghosted;
+}
+
+}  // namespace
+
+LithiationSolver::LithiationSolver(const StructuredGrid& grid, const std::vector<uint16_t>& labels,
+                                   const PhaseMap& phases, const LithiationSetup& setup)
+    : m_grid(grid), m_setup(setup) {
+  const MPI_Comm comm = grid.comm();
+  const VoxelGrid& geom = grid.geometry();
+  const int axis = setup.collectorAxis;
+  const int ccFace = faceIndex(axis, setup.collectorPlus);
+  const int sepFace = faceIndex(axis, !setup.collectorPlus);
+  const std::string who = fmt::format("{} (lithiation study '{}')", setup.path, setup.name);
+  std::array<bool, 3> periodic{false, false, false};
+  for (int a = 0; a < 3; ++a) periodic[static_cast<size_t>(a)] = setup.periodicSides && a != axis;
+
+  const size_t nOwned = labels.size();
+  std::vector<uint8_t> eMask(nOwned, 0), nMask(nOwned, 0);
+  std::vector<double> nIndicator(nOwned, 0.0);
+  int64_t nCount = 0, eCount = 0;
+  for (size_t l = 0; l < nOwned; ++l) {
+    const int p = phases.phaseOf(labels[l]);
+    if (p == setup.electrolyte.phase) {
+      eMask[l] = 1;
+      ++eCount;
+    } else if (p == setup.active.phase) {
+      nMask[l] = 1;
+      nIndicator[l] = 1.0;
+      ++nCount;
+    }
+  }
+  nCount = allSum(comm, nCount);
+  eCount = allSum(comm, eCount);
+  const std::vector<uint8_t> eConn =
+      labelClusters(grid, eMask, periodic).touchingMask(faceBit(axis, !setup.collectorPlus));
+  const std::vector<uint8_t> nConn =
+      labelClusters(grid, nMask, periodic).touchingMask(faceBit(axis, setup.collectorPlus));
+  int64_t nSolved = 0, eSolved = 0;
+  std::vector<uint8_t> phase(nOwned, kInert);
+  for (size_t l = 0; l < nOwned; ++l) {
+    if (eConn[l]) {
+      phase[l] = kElectrolyte;
+      ++eSolved;
+    } else if (nConn[l]) {
+      phase[l] = kActive;
+      ++nSolved;
+    }
+  }
+  nSolved = allSum(comm, nSolved);
+  eSolved = allSum(comm, eSolved);
+  const double vVox = geom.voxelVolume();
+  m_activeVolume = static_cast<double>(nCount) * vVox;
+  m_solvedVolume = static_cast<double>(nSolved) * vVox;
+  m_unconnectedE = eCount > 0 ? 1.0 - static_cast<double>(eSolved) / static_cast<double>(eCount) : 0.0;
+  m_cellArea = geom.length((axis + 1) % 3) * geom.length((axis + 2) % 3);
+  if (nCount == 0)
+    throwRun("{}: the volume has no voxel of the active phase '{}'; check the labels of phases.{}", who,
+             setup.active.phaseName, setup.active.phaseName);
+  if (nSolved == 0)
+    throwRun(
+        "{}: no active ('{}') voxel has an electronic path to the current-collector face {}: nothing can be "
+        "charged; check current_collector or the volume",
+        who, setup.active.phaseName, faceName(ccFace));
+  if (eSolved == 0)
+    throwRun(
+        "{}: no electrolyte ('{}') voxel has an ionic path to the separator face {} (the face opposite "
+        "current_collector {}); check current_collector or the volume",
+        who, setup.electrolyte.phaseName, faceName(sepFace), faceName(ccFace));
+
+  m_space = std::make_unique<FaceSpace>(grid, phase);
+  FluxBoundary bc;
+  for (int a = 0; a < 3; ++a)
+    for (int hi = 0; hi < 2; ++hi)
+      bc.kind[static_cast<size_t>(faceIndex(a, hi != 0))] =
+          a == axis ? BoundaryKind::Dirichlet
+                    : (periodic[static_cast<size_t>(a)] ? BoundaryKind::Periodic : BoundaryKind::NoFlux);
+  bc.placement = DirichletPlacement::Face;
+  validateBoundary(bc, geom.n, who.c_str());
+
+  // Reacting-area weights on the N|E faces (spec section 4), times the contact fraction.
+  m_weights = std::make_unique<FaceWeights>(grid, 1.0);
+  {
+    FaceIterator plain(*m_space, bc);
+    std::array<std::vector<double>, 3> grad;
+    if (setup.interfaceArea != "raw") grad = indicatorGradient(grid, nIndicator, periodic);
+    double raw = 0.0, corrected = 0.0;
+    plain.forEachFace(FaceVisit::Once, PhaseSet{kElectrolyte, kActive}, [&](const Face& f) {
+      if (!f.between(kElectrolyte, kActive)) return;
+      double w = 1.0;
+      if (!grad[0].empty()) {
+        double n2 = 0.0, n1 = 0.0;
+        for (int a = 0; a < 3; ++a) {
+          const double c = grad[static_cast<size_t>(a)][f.ga] + grad[static_cast<size_t>(a)][f.gb];
+          n2 += c * c;
+          n1 += std::fabs(c);
+        }
+        if (n1 > 1e-9) w = std::sqrt(n2) / n1;
+      }
+      raw += f.area;
+      corrected += f.area * w;
+      m_weights->set(f, w * setup.contactFraction);
+    });
+    m_rawArea = allSum(comm, raw);
+    m_corrArea = allSum(comm, corrected) * setup.contactFraction;
+    if (setup.interfaceArea == "global" && m_rawArea > 0.0) {
+      // One factor for every face: the local-normal estimate of the total area over the raw area.
+      const double factor = m_corrArea / (m_rawArea * setup.contactFraction);
+      plain.forEachFace(FaceVisit::Once, PhaseSet{kElectrolyte, kActive}, [&](const Face& f) {
+        if (f.between(kElectrolyte, kActive)) m_weights->set(f, factor * setup.contactFraction);
+      });
+    }
+  }
+  m_weights->exchange();
+  if (!(m_rawArea > 0.0))
+    throwRun(
+        "{}: the active phase '{}' connected to the collector has no face with electrolyte '{}' connected to "
+        "the separator: no reaction can happen; check the phases and the volume",
+        who, setup.active.phaseName, setup.electrolyte.phaseName);
+  m_faces = std::make_unique<FaceIterator>(*m_space, bc, m_weights.get());
+
+  std::vector<uint8_t> eField(nOwned, 0), nField(nOwned, 0);
+  for (size_t l = 0; l < nOwned; ++l) {
+    eField[l] = phase[l] == kElectrolyte;
+    nField[l] = phase[l] == kActive;
+  }
+  DofMapOptions dopt;
+  dopt.scalars = 1;
+  dopt.who = who;
+  m_dofs = std::make_unique<DofMap>(grid, std::vector<std::vector<uint8_t>>{eField, nField, nField}, dopt);
+
+  const double h = std::cbrt(vVox);
+  const double kappa = setup.electrolyte.conductivity;
+  m_potScale = 1.0 / (kappa * h);
+  const double d0 = setup.active.material.diffusivity.value(setup.initialX);
+  const double tRef = h * h / d0;
+  m_xScale = tRef / (setup.cMax() * vVox);
+  const double iRef = std::max(oneCCurrent(), std::numeric_limits<double>::min());
+  m_ctrlScale = (echem::kGasConstant * setup.temperature / echem::kFaraday) / iRef;
+}
+
+VecHandle LithiationSolver::initialState() const {
+  VecHandle u = m_dofs->createVector();
+  const size_t nOwned = static_cast<size_t>(m_grid.owned().voxels());
+  const double u0 = m_setup.active.material.ocv.value(m_setup.initialX);
+  m_dofs->setField(u, kPhiE, std::vector<double>(nOwned, 0.0));
+  m_dofs->setField(u, kPhiS, std::vector<double>(nOwned, u0));
+  m_dofs->setField(u, kX, std::vector<double>(nOwned, m_setup.initialX));
+  m_dofs->setScalar(u, 0, u0);
+  SSB_PETSC(VecAssemblyBegin(u));
+  SSB_PETSC(VecAssemblyEnd(u));
+  return u;
+}
+
+double LithiationSolver::current(Vec u) const {
+  const GhostedValues U = m_dofs->ghostValues(u);
+  const double phiCc = U.scalar(0);
+  const auto& sigma = m_setup.active.material.conductivity;
+  double I = 0.0;
+  m_faces->forEachFace(FaceVisit::PerCell, PhaseSet{kActive}, [&](const Face& f) {
+    if (f.kind != FaceKind::Dirichlet ||
+        f.domainFace != faceIndex(m_setup.collectorAxis, m_setup.collectorPlus))
+      return;
+    const double g = face::boundaryConductance(sigma.value(U.at(kX, f.ga)), f.area, f.h) * f.weight;
+    I += g * (phiCc - U.at(kPhiS, f.ga));
+  });
+  return allSum(m_grid.comm(), I);
+}
+
+double LithiationSolver::voltage(Vec u) const {
+  const double I = current(u);
+  const echem::CellModel cell = m_setup.cellModel(m_cellArea);
+  return cell.voltageVsLi(m_dofs->getScalar(u, 0), I);
+}
+
+double LithiationSolver::meanX(Vec u) const {
+  const auto x = m_dofs->getField(u, kX, 0.0);
+  double s = 0.0;
+  m_faces->forEachCell(PhaseSet{kActive}, [&](const Cell& c) {
+    s += x[static_cast<size_t>(m_grid.localIndex(c.c[0], c.c[1], c.c[2]))];
+  });
+  const double n = m_solvedVolume / m_grid.geometry().voxelVolume();
+  return allSum(m_grid.comm(), s) / n;
+}
+
+double LithiationSolver::lithium(Vec u) const { return meanX(u) * m_setup.cMax() * m_solvedVolume; }
+
+std::vector<double> LithiationSolver::sliceProfile(Vec u) const {
+  const int axis = m_setup.collectorAxis;
+  const int64_t n = m_grid.geometry().n[axis];
+  std::vector<double> sum(static_cast<size_t>(2 * n), 0.0);
+  const auto x = m_dofs->getField(u, kX, 0.0);
+  m_faces->forEachCell(PhaseSet{kActive}, [&](const Cell& c) {
+    // Depth index from the separator face.
+    const int64_t d = m_setup.collectorPlus ? c.c[axis] : n - 1 - c.c[axis];
+    sum[static_cast<size_t>(d)] += x[static_cast<size_t>(m_grid.localIndex(c.c[0], c.c[1], c.c[2]))];
+    sum[static_cast<size_t>(n + d)] += 1.0;
+  });
+  MPI_Allreduce(MPI_IN_PLACE, sum.data(), static_cast<int>(sum.size()), MPI_DOUBLE, MPI_SUM, m_grid.comm());
+  std::vector<double> p(static_cast<size_t>(n));
+  for (int64_t d = 0; d < n; ++d)
+    p[static_cast<size_t>(d)] = sum[static_cast<size_t>(n + d)] > 0
+                                    ? sum[static_cast<size_t>(d)] / sum[static_cast<size_t>(n + d)]
+                                    : std::numeric_limits<double>::quiet_NaN();
+  return p;
+}
+
+double LithiationSolver::reactionCurrent(Vec u) const {
+  const GhostedValues U = m_dofs->ghostValues(u);
+  const echem::InterfaceKinetics kin = m_setup.kinetics();
+  double I = 0.0;
+  m_faces->forEachFace(FaceVisit::Once, PhaseSet{kElectrolyte, kActive}, [&](const Face& f) {
+    if (!f.between(kElectrolyte, kActive)) return;
+    const size_t gn = f.phaseA == kActive ? f.ga : f.gb;
+    const size_t ge = f.phaseA == kActive ? f.gb : f.ga;
+    const auto fc = kin.faceCurrent(U.at(kPhiS, gn) - U.at(kPhiE, ge), U.at(kX, gn), f.h);
+    I += fc.i * f.area * f.weight;
+  });
+  return allSum(m_grid.comm(), I);
+}
+
+void LithiationSolver::residual(Vec u, Vec udot, Vec fvec) const {
+  const GhostedValues U = m_dofs->ghostValues(u);
+  const OwnedRead Udot(udot, m_dofs->rowStart());
+  const echem::InterfaceKinetics kin = m_setup.kinetics();
+  const auto& mat = m_setup.active.material;
+  const double kappa = m_setup.electrolyte.conductivity;
+  const double cMax = mat.cMax;
+  const double vVox = m_grid.geometry().voxelVolume();
+  const int ccFace = faceIndex(m_setup.collectorAxis, m_setup.collectorPlus);
+  const int sepFace = faceIndex(m_setup.collectorAxis, !m_setup.collectorPlus);
+  const double phiCc = U.scalar(0);
+  double Ilocal = 0.0;
+  PetscScalar* F = nullptr;
+  SSB_PETSC(VecGetArray(fvec, &F));
+  const PetscInt r0 = m_dofs->rowStart();
+  std::exception_ptr err;
+  try {
+    m_faces->forEachCell(PhaseSet{kElectrolyte, kActive}, [&](const Cell& c) {
+      if (c.phase == kElectrolyte) {
+        const double pe = U.at(kPhiE, c.g);
+        double r = 0.0;
+        m_faces->forEachFaceOf(c, [&](const Face& f) {
+          if (f.kind == FaceKind::Interior || f.kind == FaceKind::Periodic) {
+            r += face::faceConductance(kappa, kappa, f.area, f.h) * (pe - U.at(kPhiE, f.gb));
+          } else if (f.kind == FaceKind::Interface && f.phaseB == kActive) {
+            const auto fc = kin.faceCurrent(U.at(kPhiS, f.gb) - pe, U.at(kX, f.gb), f.h);
+            r -= fc.i * f.area * f.weight;
+          } else if (f.kind == FaceKind::Dirichlet && f.domainFace == sepFace) {
+            r += face::boundaryConductance(kappa, f.area, f.h) * pe;
+          }
+        });
+        F[m_dofs->indexAt(kPhiE, c.g) - r0] = r * m_potScale;
+        return;
+      }
+      const double ps = U.at(kPhiS, c.g), x = U.at(kX, c.g);
+      double sa = 0, dsa = 0, da = 0, dda = 0;
+      mat.conductivity.evaluate(x, sa, dsa);
+      mat.diffusivity.evaluate(x, da, dda);
+      double rs = 0.0, rx = 0.0;
+      m_faces->forEachFaceOf(c, [&](const Face& f) {
+        if ((f.kind == FaceKind::Interior || f.kind == FaceKind::Periodic) && f.phaseB == kActive) {
+          const double xb = U.at(kX, f.gb);
+          rs += face::faceConductance(sa, mat.conductivity.value(xb), f.area, f.h) * (ps - U.at(kPhiS, f.gb));
+          rx += face::faceConductance(da, mat.diffusivity.value(xb), f.area, f.h) * cMax * (x - xb);
+        } else if (f.kind == FaceKind::Interface && f.phaseB == kElectrolyte) {
+          const auto fc = kin.faceCurrent(ps - U.at(kPhiE, f.gb), x, f.h);
+          rs += fc.i * f.area * f.weight;
+          rx += fc.i * f.area * f.weight / echem::kFaraday;
+        } else if (f.kind == FaceKind::Dirichlet && f.domainFace == ccFace) {
+          const double g = face::boundaryConductance(sa, f.area, f.h) * f.weight;
+          rs += g * (ps - phiCc);
+          Ilocal += g * (phiCc - ps);
+        }
+      });
+      const PetscInt is = m_dofs->indexAt(kPhiS, c.g), ix = m_dofs->indexAt(kX, c.g);
+      F[is - r0] = rs * m_potScale;
+      F[ix - r0] = (cMax * vVox * Udot(ix) + rx) * m_xScale;
+    });
+  } catch (...) {
+    err = std::current_exception();
+  }
+  rethrowCollective(m_grid.comm(), err);
+  const double I = allSum(m_grid.comm(), Ilocal);
+  if (m_dofs->ownsScalars()) {
+    double r = 0.0;
+    const echem::CellModel cell = m_setup.cellModel(m_cellArea);
+    switch (m_control.kind) {
+      case ControlKind::Galvanostatic:
+        r = (I - m_control.current) * m_ctrlScale;
+        break;
+      case ControlKind::Potentiostatic:
+        r = cell.voltageVsLi(phiCc, I) - m_control.voltage;
+        break;
+      case ControlKind::Rest:
+        r = I * m_ctrlScale;
+        break;
+    }
+    F[m_dofs->scalarIndex(0) - r0] = r;
+  }
+  SSB_PETSC(VecRestoreArray(fvec, &F));
+}
+
+namespace {
+
+// One row's entries, summed into the sink at the end.
+struct RowBuf {
+  std::vector<PetscInt> cols;
+  std::vector<PetscScalar> vals;
+  void add(PetscInt c, double v) {
+    cols.push_back(c);
+    vals.push_back(v);
+  }
+  void flush(MatrixSink& sink, PetscInt row, double scale) {
+    for (auto& v : vals) v *= scale;
+    if (!cols.empty()) sink.add(row, static_cast<int>(cols.size()), cols.data(), vals.data());
+    cols.clear();
+    vals.clear();
+  }
+};
+
+}  // namespace
+
+void LithiationSolver::emitJacobian(const GhostedValues& U, double I, double shift, MatrixSink& sink) const {
+  const echem::InterfaceKinetics kin = m_setup.kinetics();
+  const auto& mat = m_setup.active.material;
+  const double kappa = m_setup.electrolyte.conductivity;
+  const double cMax = mat.cMax;
+  const double vVox = m_grid.geometry().voxelVolume();
+  const int ccFace = faceIndex(m_setup.collectorAxis, m_setup.collectorPlus);
+  const int sepFace = faceIndex(m_setup.collectorAxis, !m_setup.collectorPlus);
+  const double phiCc = U.scalar(0);
+  const PetscInt rcc = m_dofs->scalarIndex(0);
+  const echem::CellModel cell = m_setup.cellModel(m_cellArea);
+  // d(control row)/dI and d/dphi_cc (explicit part).
+  double dRdI = m_ctrlScale, dRdPhi = 0.0;
+  if (m_control.kind == ControlKind::Potentiostatic) {
+    dRdI = cell.dVoltagedCurrent(I);
+    dRdPhi = 1.0;
+  }
+  {
+    RowBuf row, ctrl, rowX;
+    m_faces->forEachCell(PhaseSet{kElectrolyte, kActive}, [&](const Cell& c) {
+      if (c.phase == kElectrolyte) {
+        const PetscInt ie = m_dofs->indexAt(kPhiE, c.g);
+        const double pe = U.at(kPhiE, c.g);
+        m_faces->forEachFaceOf(c, [&](const Face& f) {
+          if (f.kind == FaceKind::Interior || f.kind == FaceKind::Periodic) {
+            const double g = face::faceConductance(kappa, kappa, f.area, f.h);
+            row.add(ie, g);
+            row.add(m_dofs->indexAt(kPhiE, f.gb), -g);
+          } else if (f.kind == FaceKind::Interface && f.phaseB == kActive) {
+            const auto fc = kin.faceCurrent(U.at(kPhiS, f.gb) - pe, U.at(kX, f.gb), f.h);
+            const double aw = f.area * f.weight;
+            row.add(ie, aw * fc.di_da);
+            row.add(m_dofs->indexAt(kPhiS, f.gb), -aw * fc.di_da);
+            row.add(m_dofs->indexAt(kX, f.gb), -aw * fc.di_dx);
+          } else if (f.kind == FaceKind::Dirichlet && f.domainFace == sepFace) {
+            row.add(ie, face::boundaryConductance(kappa, f.area, f.h));
+          }
+        });
+        row.add(ie, 0.0);  // every row has its diagonal
+        row.flush(sink, ie, m_potScale);
+        return;
+      }
+      const PetscInt is = m_dofs->indexAt(kPhiS, c.g), ix = m_dofs->indexAt(kX, c.g);
+      const double ps = U.at(kPhiS, c.g), x = U.at(kX, c.g);
+      double sa = 0, dsa = 0, da = 0, dda = 0;
+      mat.conductivity.evaluate(x, sa, dsa);
+      mat.diffusivity.evaluate(x, da, dda);
+      row.add(is, 0.0);
+      row.add(ix, 0.0);
+      rowX.add(ix, shift * cMax * vVox);
+      m_faces->forEachFaceOf(c, [&](const Face& f) {
+        if ((f.kind == FaceKind::Interior || f.kind == FaceKind::Periodic) && f.phaseB == kActive) {
+          const double xb = U.at(kX, f.gb), psb = U.at(kPhiS, f.gb);
+          const PetscInt jsb = m_dofs->indexAt(kPhiS, f.gb), jxb = m_dofs->indexAt(kX, f.gb);
+          double sb = 0, dsb = 0, db = 0, ddb = 0;
+          mat.conductivity.evaluate(xb, sb, dsb);
+          mat.diffusivity.evaluate(xb, db, ddb);
+          const double k = f.area / f.h;
+          const double gs = k * face::harmonicMean(sa, sb);
+          row.add(is, gs);
+          row.add(jsb, -gs);
+          row.add(ix, k * harmonicDerivative(sa, sb) * dsa * (ps - psb));
+          row.add(jxb, k * harmonicDerivative(sb, sa) * dsb * (ps - psb));
+          const double gd = k * face::harmonicMean(da, db) * cMax;
+          rowX.add(ix, gd + k * harmonicDerivative(da, db) * dda * cMax * (x - xb));
+          rowX.add(jxb, -gd + k * harmonicDerivative(db, da) * ddb * cMax * (x - xb));
+        } else if (f.kind == FaceKind::Interface && f.phaseB == kElectrolyte) {
+          const PetscInt je = m_dofs->indexAt(kPhiE, f.gb);
+          const auto fc = kin.faceCurrent(ps - U.at(kPhiE, f.gb), x, f.h);
+          const double aw = f.area * f.weight;
+          row.add(is, aw * fc.di_da);
+          row.add(je, -aw * fc.di_da);
+          row.add(ix, aw * fc.di_dx);
+          const double q = aw / echem::kFaraday;
+          rowX.add(is, q * fc.di_da);
+          rowX.add(je, -q * fc.di_da);
+          rowX.add(ix, q * fc.di_dx);
+        } else if (f.kind == FaceKind::Dirichlet && f.domainFace == ccFace) {
+          const double k = 2.0 * f.area / f.h * f.weight;
+          const double g = k * sa;
+          row.add(is, g);
+          row.add(rcc, -g);
+          row.add(ix, k * dsa * (ps - phiCc));
+          // I += g (phi_cc - ps): the control row's share of this face.
+          ctrl.add(is, -dRdI * g);
+          ctrl.add(ix, dRdI * k * dsa * (phiCc - ps));
+          ctrl.add(rcc, dRdI * g);
+        }
+      });
+      row.flush(sink, is, m_potScale);
+      rowX.flush(sink, ix, m_xScale);
+    });
+    if (m_dofs->ownsScalars()) ctrl.add(rcc, dRdPhi);
+    ctrl.flush(sink, rcc, 1.0);
+  }
+}
+
+void LithiationSolver::jacobian(Vec u, double shift, Mat J) const {
+  const double I = current(u);  // collective, before the fill
+  const GhostedValues U = m_dofs->ghostValues(u);
+  m_dofs->fillMatrix(J, [&](MatrixSink& sink) { emitJacobian(U, I, shift, sink); });
+}
+
+MatHandle LithiationSolver::createJacobian(Vec u) const {
+  // The pattern depends neither on the control nor on the state; the values are rewritten before every use.
+  const double I = current(u);
+  const GhostedValues U = m_dofs->ghostValues(u);
+  return m_dofs->createMatrix([&](MatrixSink& sink) { emitJacobian(U, I, 1.0, sink); });
+}
+
+LithiationRunResult LithiationSolver::run(
+    const std::function<void(const LithiationSample&, Vec u)>& monitor) {
+  const MPI_Comm comm = m_grid.comm();
+  const auto& ts = m_setup.timeStepping;
+  ProtocolMachine machine(m_setup.protocol, oneCCurrent(), m_cellArea);
+  LithiationRunResult res;
+  VecHandle u = initialState();
+  VecHandle r = m_dofs->createVector();
+  MatHandle J = createJacobian(u);
+  setControl(machine.control());
+
+  TimeIntegratorSettings st;
+  st.prefix = "lithiation_";
+  st.who = fmt::format("{} (lithiation study '{}')", m_setup.path, m_setup.name);
+  st.linearKind = SystemKind::Direct;
+  st.userOptions = m_setup.petscOptions;
+  st.rtol = ts.rtol;
+  st.atol = ts.atolX;
+  st.initialStep = ts.initialStep;
+  st.maxStep = ts.maxStep;
+  st.maxSteps = static_cast<int>(std::min<long>(ts.maxSteps, 1000000000L));
+  TimeIntegrator integ(
+      comm, st, r, [this](double, Vec uu, Vec ud, Vec f) { residual(uu, ud, f); }, J, J,
+      [this](double, Vec uu, Vec, double shift, Mat Jm, Mat) { jacobian(uu, shift, Jm); });
+
+  // Cell state after every accepted step; the charge integral uses the control of the step: exact for cc
+  // and rest (I is held), trapezoidal for cv (I is continuous from the cc end into the hold).
+  LithiationSample last;
+  bool haveLast = false;
+  double charge = 0.0, throughput = 0.0, stepCharge0 = 0.0, stepThroughput0 = 0.0;
+  auto sampleOf = [&](double t, Vec uu) {
+    LithiationSample s;
+    s.t = t;
+    s.current = current(uu);
+    s.voltage = m_setup.cellModel(m_cellArea).voltageVsLi(m_dofs->getScalar(uu, 0), s.current);
+    s.meanX = meanX(uu);
+    s.profile = sliceProfile(uu);
+    s.step = machine.stepIndex();
+    return s;
+  };
+  integ.setMonitor([&](const StepInfo& info) {
+    LithiationSample s = sampleOf(info.time, info.u);
+    s.dt = info.stepSize;
+    s.newton = info.newtonIterations;
+    s.linear = info.linearIterations;
+    if (haveLast && info.stepSize > 0.0) {
+      double dq = 0.0, dabs = 0.0;
+      switch (m_control.kind) {
+        case ControlKind::Galvanostatic:
+          dq = m_control.current * info.stepSize;
+          dabs = std::fabs(dq);
+          break;
+        case ControlKind::Potentiostatic:
+          dq = 0.5 * (last.current + s.current) * info.stepSize;
+          dabs = 0.5 * (std::fabs(last.current) + std::fabs(s.current)) * info.stepSize;
+          break;
+        case ControlKind::Rest:
+          break;
+      }
+      charge += dq;
+      throughput += dabs;
+    }
+    s.charge = charge;
+    s.throughput = throughput;
+    last = s;
+    haveLast = true;
+    res.samples.push_back(s);
+    if (monitor) monitor(s, info.u);
+  });
+
+  // Consistent potentials at the start of every protocol step: the control changes the algebraic rows (the
+  // potentials jump when a current is switched on or off), and an implicit integrator's error estimate
+  // rejects a first step that has to make that jump. Solve the algebraic rows with x held: the x rows get
+  // udot = S (x - x_start) with S t_ref = 1e6 (x moves by ~1e-7 during the solve), and x is then restored
+  // exactly (Li is not touched).
+  MatHandle Jinit = createJacobian(u);
+  VecHandle rInit = m_dofs->createVector(), uStart = m_dofs->createVector(),
+            udotInit = m_dofs->createVector();
+  const double bigShift = 1e6 / (m_xScale * m_setup.cMax() * m_grid.geometry().voxelVolume());
+  NonlinearSolveSettings ns;
+  ns.prefix = "lithiation_init_";
+  ns.who = st.who + ", consistent potentials";
+  ns.linearKind = SystemKind::Direct;
+  ns.rtol = 1e-10;
+  ns.atol = 1e-10;  // rows in V: far below any voltage this study reports
+  ns.stol = 1e-12;
+  NonlinearSolve init(
+      comm, ns, rInit,
+      [&](Vec v, Vec f) {
+        SSB_PETSC(VecWAXPY(udotInit, -1.0, uStart, v));
+        SSB_PETSC(VecScale(udotInit, bigShift));
+        residual(v, udotInit, f);
+      },
+      Jinit, Jinit, [&](Vec v, Mat Jm, Mat) { jacobian(v, bigShift, Jm); });
+  auto makeConsistent = [&]() {
+    SSB_PETSC(VecCopy(u, uStart));
+    const NonlinearSolveResult nr = init.solve(u);
+    res.newtonIterations += nr.iterations;
+    res.linearIterations += nr.linearIterations;
+    m_dofs->setField(u, kX, m_dofs->getField(uStart, kX));
+    SSB_PETSC(VecAssemblyBegin(u));
+    SSB_PETSC(VecAssemblyEnd(u));
+  };
+
+  auto eventFor = [&](EndReason reason, const char* name, double tol) {
+    Event e;
+    e.name = name;
+    e.direction = EventDirection::Rising;
+    e.tolerance = tol;
+    e.value = [&machine, this, reason](double t, Vec uu) {
+      if (machine.finished()) return -1.0;
+      const double I = current(uu);
+      const double V = m_setup.cellModel(m_cellArea).voltageVsLi(m_dofs->getScalar(uu, 0), I);
+      for (const auto& ev : machine.events(t, V, I))
+        if (ev.reason == reason) return ev.value;
+      return -1.0;
+    };
+    e.onEvent = [](double, Vec) { return EventAction::Stop; };
+    return e;
+  };
+  integ.addEvent(eventFor(EndReason::VoltageLimit, "voltage", 1e-7));
+  integ.addEvent(eventFor(EndReason::CurrentBelowThreshold, "current", 1e-9 * oneCCurrent()));
+
+  double t = 0.0;
+  const double farFuture = 1e4 * 3600.0;  // a cc step without max_time ends at its voltage (or never)
+  while (!machine.finished()) {
+    setControl(machine.control());
+    const double deadline = machine.deadline();
+    const double tEnd = std::isfinite(deadline) ? deadline : t + farFuture;
+    TimeIntegrationResult tr;
+    makeConsistent();
+    if (tEnd > t) tr = integ.solve(u, t, tEnd);
+    res.newtonIterations += tr.newtonIterations;
+    res.linearIterations += tr.linearIterations;
+    res.rejectedSteps += tr.rejectedSteps;
+    res.seconds += tr.seconds;
+    t = tr.steps > 0 || tr.stoppedByEvent ? tr.time : tEnd;
+    const double I = current(u);
+    const double V = m_setup.cellModel(m_cellArea).voltageVsLi(m_dofs->getScalar(u, 0), I);
+    EndReason reason = machine.endReached(t, V, I);
+    if (reason == EndReason::None) {
+      if (!tr.stoppedByEvent && !std::isfinite(deadline))
+        throwRun("{}: step {} ({}) did not reach its end condition within {} h (V = {:.4f} V, I = {:.4g} A)",
+                 st.who, machine.stepIndex(), stepKindName(machine.step().kind), farFuture / 3600.0, V, I);
+      // An event located to its tolerance sits just before the exact crossing.
+      const auto& s = machine.step();
+      reason = s.kind == StepKind::ConstantCurrent ? EndReason::VoltageLimit
+               : s.kind == StepKind::ConstantVoltage
+                   ? (tr.stoppedByEvent ? EndReason::CurrentBelowThreshold : EndReason::TimeLimit)
+                   : EndReason::Duration;
+    }
+    machine.advance(t, V, I, charge - stepCharge0, throughput - stepThroughput0, reason);
+    stepCharge0 = charge;
+    stepThroughput0 = throughput;
+    Log::detail("{}: step ended at t = {:.6g} s ({}), V = {:.6f} V, I = {:.6g} A", st.who, t,
+                endReasonName(reason), V, I);
+  }
+  res.steps = machine.history();
+  res.timeSteps = integ.totalSteps();
+  return res;
+}
+
+double frontCrossing(const std::vector<double>& profile, double h, double xa, double xb, double level) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  if (!(std::fabs(xb - xa) > 0.0)) return nan;
+  // Progress s = (p - x_a) / (x_b - x_a) rises from 0 to 1 as a slice reacts.
+  auto s = [&](size_t k) { return (profile[k] - xa) / (xb - xa) - level; };
+  size_t prev = profile.size();
+  for (size_t k = 0; k < profile.size(); ++k) {
+    if (std::isnan(profile[k])) continue;
+    if (prev < profile.size()) {
+      const double s0 = s(prev), s1 = s(k);
+      if ((s0 >= 0.0 && s1 < 0.0) || (s0 < 0.0 && s1 >= 0.0)) {
+        const double frac = s0 / (s0 - s1);
+        return (static_cast<double>(prev) + 0.5 + frac * static_cast<double>(k - prev)) * h;
+      }
+    }
+    prev = k;
+  }
+  return nan;
+}
+
+}  // namespace ssb
+
+namespace ssb {
+
+namespace {
+
+std::string csvNumber(double v) { return std::isfinite(v) ? fmt::format("{:.10g}", v) : std::string(); }
+Json jsonNumber(double v) { return std::isfinite(v) ? Json(v) : Json(); }
+
+// First time a slice's SOC reaches `soc` (linear interpolation between samples), NaN if never.
+double timeToSoc(const LithiationSetup& s, const std::vector<LithiationSample>& samples, size_t slice,
+                 double soc) {
+  double tPrev = 0.0, socPrev = 0.0;
+  bool have = false;
+  for (const auto& smp : samples) {
+    if (slice >= smp.profile.size() || std::isnan(smp.profile[slice]))
+      return std::numeric_limits<double>::quiet_NaN();
+    const double v = s.stateOfCharge(smp.profile[slice]);
+    if (v >= soc) {
+      if (!have) return smp.t;
+      return tPrev + (soc - socPrev) / (v - socPrev) * (smp.t - tPrev);
+    }
+    tPrev = smp.t;
+    socPrev = v;
+    have = true;
+  }
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
+}  // namespace
+
+Json runLithiation(const StudyContext& ctx, const Params& study) {
+  const StructuredGrid& grid = *ctx.volume.grid;
+  const LithiationSetup setup = prepareLithiation(study, ctx.phases);
+  const std::string name = ctx.studyName.empty() ? setup.name : ctx.studyName;
+  const double h = grid.geometry().spacing[static_cast<size_t>(setup.collectorAxis)];
+  LithiationSolver solver(grid, ctx.volume.labels, ctx.phases, setup);
+  const double mass = setup.activeMass(solver.activeVolume());
+  Log::info(
+      "{}: {} active voxels connected to the collector ({:.2f} % of the active volume inactive), 1C = {:.4g} "
+      "A, "
+      "reacting area {:.4g} m^2 raw, {:.4g} m^2 corrected ({})",
+      name, static_cast<int64_t>(std::llround(solver.solvedActiveVolume() / grid.geometry().voxelVolume())),
+      100.0 * solver.inactiveActiveFraction(), solver.oneCCurrent(), solver.rawInterfaceArea(),
+      solver.correctedInterfaceArea(), setup.interfaceArea);
+
+  const bool writeFields = setup.writeFields && ctx.fields != nullptr;
+  long count = 0;
+  auto monitor = [&](const LithiationSample& s, Vec u) {
+    const bool due = count % setup.progressEvery == 0;
+    ++count;
+    if (!due) return;
+    Log::info(
+        "{}: t = {:.6g} s, V = {:.4f} V, I = {:.4g} A, SOC = {:.4f}, dt = {:.3g} s, Newton {}, linear {}",
+        name, s.t, s.voltage, s.current, setup.stateOfCharge(s.meanX), s.dt, s.newton, s.linear);
+    if (writeFields) {
+      const DofMap& d = solver.dofs();
+      ctx.fields->writeAt(name, s.t, d.getField(u, LithiationSolver::kX, 0.0), name + "_x", "1");
+      ctx.fields->writeAt(name, s.t, d.getField(u, LithiationSolver::kPhiE, 0.0), name + "_phi_e", "V");
+      ctx.fields->writeAt(name, s.t, d.getField(u, LithiationSolver::kPhiS, 0.0), name + "_phi_s", "V");
+    }
+  };
+  const LithiationRunResult r = solver.run(monitor);
+
+  // Front per protocol step (spec section 7): levels between the step's start and end mean x.
+  std::vector<double> pos(r.samples.size(), std::numeric_limits<double>::quiet_NaN()), width(pos);
+  for (size_t k = 0; k < r.steps.size(); ++k) {
+    double xa = std::numeric_limits<double>::quiet_NaN(), xb = xa;
+    for (const auto& s : r.samples)
+      if (s.step == k) {
+        if (std::isnan(xa)) xa = s.meanX;
+        xb = s.meanX;
+      }
+    if (k > 0)
+      for (const auto& s : r.samples)
+        if (s.step == k - 1) xa = s.meanX;  // the start of a step is the end of the previous one
+    for (size_t j = 0; j < r.samples.size(); ++j) {
+      const auto& s = r.samples[j];
+      if (s.step != k) continue;
+      pos[j] = frontCrossing(s.profile, h, xa, xb, 0.5);
+      width[j] =
+          std::fabs(frontCrossing(s.profile, h, xa, xb, 0.9) - frontCrossing(s.profile, h, xa, xb, 0.1));
+    }
+  }
+
+  int rank = 0;
+  MPI_Comm_rank(grid.comm(), &rank);
+  if (rank == 0) {
+    std::ostringstream csv;
+    csv << "t [s],voltage [V],current [A],capacity [mAh/g],mean x [1],front position [m],front width [m],"
+           "utilisation [1],step [1]\n";
+    for (size_t j = 0; j < r.samples.size(); ++j) {
+      const auto& s = r.samples[j];
+      const double cap = LithiationSetup::capacityMahPerG(s.charge, mass);
+      const double capTh = LithiationSetup::capacityMahPerG(setup.active.theoreticalCapacity * 1.0, 1.0);
+      csv << csvNumber(s.t) << ',' << csvNumber(s.voltage) << ',' << csvNumber(s.current) << ','
+          << csvNumber(cap) << ',' << csvNumber(s.meanX) << ',' << csvNumber(pos[j]) << ','
+          << csvNumber(width[j]) << ',' << csvNumber(cap / capTh) << ',' << s.step << '\n';
+    }
+    writeFileAtomic(ctx.outputDir / (name + "_timeseries.csv"), csv.str());
+  }
+
+  Json steps = Json::array();
+  double chargeThroughput = 0.0, dischargeThroughput = 0.0;
+  Json cutoffTimes = Json::array();
+  for (const auto& rec : r.steps) {
+    const ProtocolStep& ps = setup.protocol.steps[static_cast<size_t>(rec.step)];
+    Json j;
+    j["index"] = rec.step;
+    j["kind"] = stepKindName(rec.kind);
+    j["end_reason"] = endReasonName(rec.reason);
+    j["t_start"] = rec.tStart;
+    j["t_end"] = rec.tEnd;
+    j["duration"] = rec.tEnd - rec.tStart;
+    j["charge"] = rec.charge;
+    j["capacity"] = LithiationSetup::capacityMahPerG(rec.throughput, mass);
+    j["voltage_end"] = rec.voltageEnd;
+    j["current_end"] = rec.currentEnd;
+    steps.push_back(j);
+    if (rec.charge > 0.0) chargeThroughput += rec.charge;
+    if (rec.charge < 0.0) dischargeThroughput -= rec.charge;
+    if (rec.reason == EndReason::VoltageLimit)
+      cutoffTimes.push_back({{"step", rec.step}, {"voltage", ps.untilVoltage}, {"time", rec.tEnd}});
+  }
+  const std::vector<double>& firstProfile = r.samples.front().profile;
+  size_t sepSlice = firstProfile.size(), ccSlice = 0;
+  for (size_t d = 0; d < firstProfile.size(); ++d)
+    if (!std::isnan(firstProfile[d])) {
+      sepSlice = std::min(sepSlice, d);
+      ccSlice = d;
+    }
+  const double tSep = timeToSoc(setup, r.samples, sepSlice, setup.frontSoc);
+  const double tCc = timeToSoc(setup, r.samples, ccSlice, setup.frontSoc);
+
+  Json out;
+  out["steps"] = steps;
+  out["time_to_cutoff"] = cutoffTimes;
+  out["charge_capacity"] = LithiationSetup::capacityMahPerG(chargeThroughput, mass);
+  out["discharge_capacity"] = LithiationSetup::capacityMahPerG(dischargeThroughput, mass);
+  out["coulombic_efficiency"] = chargeThroughput > 0.0 && dischargeThroughput > 0.0
+                                    ? Json(dischargeThroughput / chargeThroughput)
+                                    : Json();
+  out["active_mass"] = mass;
+  out["one_c_current"] = solver.oneCCurrent();
+  out["cell_area"] = solver.cellArea();
+  out["inactive_active_fraction"] = solver.inactiveActiveFraction();
+  out["unconnected_electrolyte_fraction"] = solver.unconnectedElectrolyteFraction();
+  out["interface_area"] = {{"method", setup.interfaceArea},
+                           {"raw", solver.rawInterfaceArea()},
+                           {"corrected", solver.correctedInterfaceArea()},
+                           {"factor", solver.correctedInterfaceArea() / solver.rawInterfaceArea()}};
+  out["front"] = {{"soc", setup.frontSoc},
+                  {"time_separator_side", jsonNumber(tSep)},
+                  {"time_collector_side", jsonNumber(tCc)},
+                  {"delay", jsonNumber(tCc - tSep)}};
+  out["time_steps"] = r.timeSteps;
+  out["rejected_steps"] = r.rejectedSteps;
+  out["newton_iterations"] = r.newtonIterations;
+  out["linear_iterations"] = r.linearIterations;
+  out["final_voltage"] = r.samples.back().voltage;
+  out["timeseries"] = name + "_timeseries.csv";
+  out["units"] = {{"steps.t_start", "s"},
+                  {"steps.t_end", "s"},
+                  {"steps.duration", "s"},
+                  {"steps.charge", "C"},
+                  {"steps.capacity", "mAh/g"},
+                  {"steps.voltage_end", "V"},
+                  {"steps.current_end", "A"},
+                  {"time_to_cutoff.time", "s"},
+                  {"time_to_cutoff.voltage", "V"},
+                  {"charge_capacity", "mAh/g"},
+                  {"discharge_capacity", "mAh/g"},
+                  {"coulombic_efficiency", "1"},
+                  {"active_mass", "kg"},
+                  {"one_c_current", "A"},
+                  {"cell_area", "m^2"},
+                  {"inactive_active_fraction", "1"},
+                  {"unconnected_electrolyte_fraction", "1"},
+                  {"interface_area.raw", "m^2"},
+                  {"interface_area.corrected", "m^2"},
+                  {"interface_area.factor", "1"},
+                  {"front.soc", "1"},
+                  {"front.time_separator_side", "s"},
+                  {"front.time_collector_side", "s"},
+                  {"front.delay", "s"},
+                  {"final_voltage", "V"}};
+  return out;
+}
+
+}  // namespace ssb
