@@ -9,6 +9,7 @@
 #include "physics/FluxOperator.hpp"
 #include "solver/core/Error.hpp"
 #include "solver/core/LinearSolve.hpp"
+#include "tests/TestSupport.hpp"
 #include "tests/conductivity/CondTestUtil.hpp"
 #include "tests/fvbase/FvTestUtil.hpp"
 
@@ -144,4 +145,37 @@ TEST(ContactConductanceInput, BadValuesAndNamesAreInputErrors) {
   expectInputError("{interfaces: {\"A|void\": 1}}", "studies[0].contact_conductance.interfaces.A|void");
   expectInputError("{particles: {min_depth: -1}}", "studies[0].contact_conductance.particles.min_depth");
   expectInputError("{grain: {A: 1}}", "studies[0].contact_conductance.grain");
+}
+
+// The same answer on all ranks and on one: two pairs of overlapping balls of A (radius 4.5, centres 8 apart:
+// four watershed particles, as in the test above) in B
+// (A|B interfaces), periodic sides so that weights on periodic faces are read across ranks too.
+TEST(ContactConductance, RankIndependence) {
+  SSB_REQUIRE_SEVERAL_RANKS();
+  const std::array<int64_t, 3> n{20, 20, 20};
+  const test::LabelFn balls = [](int64_t i, int64_t j, int64_t k) {
+    const double c[4][3] = {{4, 5, 6}, {12, 5, 6}, {8, 14, 14}, {16, 14, 14}};
+    for (const auto& b : c) {
+      const double dx = i + 0.5 - b[0], dy = j + 0.5 - b[1], dz = k + 0.5 - b[2];
+      if (dx * dx + dy * dy + dz * dz <= 4.5 * 4.5) return uint16_t{1};
+    }
+    return uint16_t{2};
+  };
+  Volume world = makeVolume(PETSC_COMM_WORLD, n, balls);
+  Volume self = makeVolume(PETSC_COMM_SELF, n, balls);
+  const PhaseMap pm = abPhases();
+  const std::string yaml =
+      "{type: conductivity, conductivities: {A: 1, B: 0.1}, rtol: 1e-12, side_boundaries: periodic, "
+      "contact_conductance: {grain_boundaries: {A: 1e5}, interfaces: {\"A|B\": 3e4}}}";
+  const Json a = runStudy(world, pm, yaml);
+  const Json b = runStudy(self, pm, yaml);
+  EXPECT_EQ(a.at("contact_conductance"), b.at("contact_conductance"));
+  EXPECT_GE(a.at("contact_conductance").at("particles").at("A").get<int64_t>(), 2);
+  for (const char* d : {"x", "y", "z"}) {
+    EXPECT_LT(relErr(test::tau(a, d), test::tau(b, d)), 1e-8) << d;
+    EXPECT_EQ(a["directions"][d]["contact_faces_grain_boundary"],
+              b["directions"][d]["contact_faces_grain_boundary"]);
+    EXPECT_EQ(a["directions"][d]["contact_faces_interface"], b["directions"][d]["contact_faces_interface"]);
+    EXPECT_GT(a["directions"][d]["contact_faces_grain_boundary"].get<int64_t>(), 0) << d;
+  }
 }
