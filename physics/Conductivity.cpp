@@ -27,6 +27,11 @@
 // faces (6-connectivity, periodic across the sides when they are periodic) - are taken out of the solve
 // (identity rows); their share is reported (`percolating_fraction`). Isolated clusters would otherwise
 // make the matrix singular, and dead ends carry no steady current anyway.
+//
+// Contact conductance (optional `contact_conductance`, physics/ContactConductance.hpp): G [S/m^2] in series
+// with the bulk conductance on faces between two particles of one phase (particle ids from the watershed
+// split of the phase, mesh/Watershed.hpp) and between two conducting phases, applied as face weights
+// w = 1 / (1 + harmonic(sigma1, sigma2) / (h G)). Without the key no weights are created.
 #include "physics/Conductivity.hpp"
 
 #include <mpi.h>
@@ -38,6 +43,8 @@
 #include <optional>
 
 #include "mesh/Connectivity.hpp"
+#include "mesh/Watershed.hpp"
+#include "physics/ContactConductance.hpp"
 #include "physics/FluxOperator.hpp"
 #include "solver/core/LinearSolve.hpp"
 #include "solver/core/Log.hpp"
@@ -86,6 +93,15 @@ struct Solution {
   int64_t unknowns = 0;
   double power = 0.0;                             // dissipated power [W] for 1 V
   std::vector<double> potential, currentDensity;  // owned, only if fields are wanted
+  ContactFaceCounts contactFaces;
+};
+
+// The inputs of the contact-conductance face weights (conductivities and G divided by sigma_ref).
+struct ContactSetup {
+  std::vector<uint8_t> phase;     // owned: phase index of conducting voxels, kNoPhase elsewhere
+  std::vector<double> phaseK;     // per phase index
+  std::vector<int64_t> particle;  // owned: particle id within its phase, -1 where none
+  ContactRules rules;
 };
 
 double seconds(std::chrono::steady_clock::time_point since) {
@@ -95,12 +111,17 @@ double seconds(std::chrono::steady_clock::time_point since) {
 // Assemble and solve one direction. Collective.
 Solution solveDirection(const StructuredGrid& grid, const std::vector<double>& sigma,
                         const std::vector<uint8_t>& mask, int axis, bool periodicSides, Convention conv,
-                        double rtol, bool wantFields, const std::string& who) {
+                        double rtol, bool wantFields, const ContactSetup* contact, const std::string& who) {
   Solution s;
   auto t0 = std::chrono::steady_clock::now();
   const DirichletPlacement placement =
       conv == Convention::Face ? DirichletPlacement::Face : DirichletPlacement::PinnedLayer;
-  FluxOperator op(grid, sigma, mask, FluxBoundary::drive(axis, 1.0, 0.0, periodicSides, placement));
+  const FluxBoundary bc = FluxBoundary::drive(axis, 1.0, 0.0, periodicSides, placement);
+  std::shared_ptr<FaceWeights> weights;
+  if (contact)
+    weights = contactWeights(grid, contact->phase, contact->phaseK, contact->particle, contact->rules, bc,
+                             &s.contactFaces);
+  FluxOperator op(grid, sigma, mask, bc, weights);
   VecHandle b = op.createVector();
   VecHandle x = op.createVector();
   MatHandle A = op.createMatrix(b);
@@ -126,6 +147,116 @@ Solution solveDirection(const StructuredGrid& grid, const std::vector<double>& s
   s.setupSeconds = r.setupSeconds;
   s.solveSeconds = r.solveSeconds;
   return collect();
+}
+
+const Schema& contactParticlesSchema() {
+  static const Schema s = [] {
+    Schema sc(
+        "studies[] (type: conductivity).contact_conductance.particles",
+        "Watershed split of each phase listed under grain_boundaries into particles (mesh/Watershed, the "
+        "same split as the morphology study's particles).");
+    sc.real("min_depth", "1", "", 0.0, 1e6,
+            "Peaks of the distance map less than this many (smallest) voxel edges above the pass to a higher "
+            "peak are merged into it.",
+            false);
+    sc.real("min_relative_depth", "0.2", "", 0.0, 1.0,
+            "... or less than this share of their own distance value (0.2: two equal balls overlapping with "
+            "centres closer than 1.2 radii are one particle).",
+            false);
+    return sc;
+  }();
+  return s;
+}
+
+const Schema& contactSchema() {
+  static const Schema s = [] {
+    Schema sc("studies[] (type: conductivity).contact_conductance",
+              "Contact conductance G [S/m^2] in series with the bulk face conductance: on a face with a rule "
+              "the conductance is 1 / (1 / g_bulk + 1 / (G A)) with A the face area.");
+    sc.declare("grain_boundaries", ParamType::RealMap, "{}",
+               "G per phase name on the faces between two distinct particles of that phase (watershed "
+               "particles), e.g. {LPS: 1e4 S/m^2}.")
+        .withUnit("S/m^2")
+        .range(0.0, kInf, true);
+    sc.declare("interfaces", ParamType::RealMap, "{}",
+               "G per pair of phase names 'P|Q' on the faces between those two phases, e.g. {\"LPS|NMC\": "
+               "1e3 S/m^2}; both phases must conduct.")
+        .withUnit("S/m^2")
+        .range(0.0, kInf, true);
+    sc.declare("particles", ParamType::Section, "{}", "Options of the watershed split into particles.")
+        .nest(contactParticlesSchema());
+    return sc;
+  }();
+  return s;
+}
+
+// The contact setup of `study` (nullopt without contact_conductance). Collective (watershed).
+std::optional<ContactSetup> contactSetup(const StudyContext& ctx, const Params& study,
+                                         const std::vector<double>& phaseScaled, double sigmaRef,
+                                         Json& report) {
+  if (!study.has("contact_conductance")) return std::nullopt;
+  const Params cc = study.section("contact_conductance");
+  const size_t nP = phaseScaled.size();
+  ContactSetup c;
+  c.phaseK = phaseScaled;
+  c.rules.grainBoundary.assign(nP, 0.0);
+  c.rules.interface.assign(nP * nP, 0.0);
+  Json gb = Json::object(), itf = Json::object();
+  for (const auto& [name, g] : cc.realMap("grain_boundaries")) {
+    const std::string key = cc.keyPath("grain_boundaries") + "." + name;
+    const int p = ctx.phases.index(name, key);
+    if (!(phaseScaled[static_cast<size_t>(p)] > 0.0))
+      throwInput("{}: phase '{}' does not conduct (give it a positive conductivity under conductivities)",
+                 key, name);
+    c.rules.grainBoundary[static_cast<size_t>(p)] = g / sigmaRef;
+    gb[name] = g;
+  }
+  for (const auto& [pair, g] : cc.realMap("interfaces")) {
+    const std::string key = cc.keyPath("interfaces") + "." + pair;
+    const size_t bar = pair.find('|');
+    if (bar == std::string::npos || pair.find('|', bar + 1) != std::string::npos)
+      throwInput("{}: expected a pair of phase names 'P|Q', e.g. \"LPS|NMC\"", key);
+    const std::string a = pair.substr(0, bar), b = pair.substr(bar + 1);
+    const int p = ctx.phases.index(a, key), q = ctx.phases.index(b, key);
+    if (p == q)
+      throwInput("{}: both names are phase '{}'; for faces inside one phase use grain_boundaries", key, a);
+    for (const auto& [n, i] : {std::pair{a, p}, std::pair{b, q}})
+      if (!(phaseScaled[static_cast<size_t>(i)] > 0.0))
+        throwInput("{}: phase '{}' does not conduct (give it a positive conductivity under conductivities)",
+                   key, n);
+    c.rules.interface[static_cast<size_t>(p) * nP + static_cast<size_t>(q)] = g / sigmaRef;
+    c.rules.interface[static_cast<size_t>(q) * nP + static_cast<size_t>(p)] = g / sigmaRef;
+    itf[pair] = g;
+  }
+  const Params pp = cc.section("particles");
+  WatershedOptions ws;
+  ws.minDepth = pp.real("min_depth");
+  ws.minRelativeDepth = pp.real("min_relative_depth");
+
+  const StructuredGrid& grid = *ctx.volume.grid;
+  const size_t nOwned = ctx.volume.labels.size();
+  c.phase.assign(nOwned, kNoPhase);
+  c.particle.assign(nOwned, -1);
+  std::vector<int> phaseOf(nOwned, -1);
+  for (size_t l = 0; l < nOwned; ++l) {
+    phaseOf[l] = ctx.phases.phaseOf(ctx.volume.labels[l]);
+    if (phaseOf[l] >= 0 && phaseScaled[static_cast<size_t>(phaseOf[l])] > 0.0)
+      c.phase[l] = static_cast<uint8_t>(phaseOf[l]);
+  }
+  Json particles = Json::object();
+  for (size_t p = 0; p < nP; ++p) {
+    if (!(c.rules.grainBoundary[p] > 0.0)) continue;
+    std::vector<uint8_t> mask(nOwned, 0);
+    for (size_t l = 0; l < nOwned; ++l) mask[l] = phaseOf[l] == static_cast<int>(p) ? 1 : 0;
+    const ParticleLabels labels = particleIds(grid, mask, ws);
+    for (size_t l = 0; l < nOwned; ++l)
+      if (mask[l]) c.particle[l] = labels.id[l];
+    particles[ctx.phases.phases()[p].name] = static_cast<int64_t>(labels.particles.size());
+  }
+  report["grain_boundaries"] = gb;
+  report["interfaces"] = itf;
+  report["particles"] = particles;
+  return c;
 }
 
 }  // namespace
@@ -176,6 +307,11 @@ const Schema& conductivitySchema() {
         "pc_type: gamg}; applied under the prefix conductivity_ (command-line -conductivity_... wins). "
         "Default: CG + hypre BoomerAMG (PMIS, agg_nl 1, ext+i, P_max 4, strong_threshold 0.5, Chebyshev "
         "smoothing).");
+    sc.declare("contact_conductance", ParamType::Section, std::nullopt,
+               "Contact conductance per unit area in series with the bulk on grain boundaries and phase "
+               "interfaces (see docs/conductivity.md, 'Contact conductance'). Absent: no contact resistance.")
+        .nest(contactSchema())
+        .makeOptional();
     sc.boolean("write_fields", "true",
                "Write <name>_potential_<dir> [V] and <name>_current_density_<dir> [A/m^2] to fields.h5.");
     return sc;
@@ -233,6 +369,8 @@ Json runConductivity(const StudyContext& ctx, const Params& study) {
   const double rtol = study.real("rtol");
   const auto petscOptions = parsePetscOptions(study.raw("petsc_options"), study.keyPath("petsc_options"));
   const bool writeFields = study.boolean("write_fields") && ctx.fields != nullptr;
+  Json contactReport = Json::object();
+  const std::optional<ContactSetup> contact = contactSetup(ctx, study, phaseScaled, sigmaRef, contactReport);
 
   // --- coefficient field and volume fractions ---------------------------------------------------------
   const size_t nOwned = ctx.volume.labels.size();
@@ -350,7 +488,8 @@ Json runConductivity(const StudyContext& ctx, const Params& study) {
       continue;
     }
 
-    Solution s = solveDirection(grid, sigma, percolating, axis, periodicSides, conv, rtol, writeFields, who);
+    Solution s = solveDirection(grid, sigma, percolating, axis, periodicSides, conv, rtol, writeFields,
+                                contact ? &*contact : nullptr, who);
     // The electrode current from the dissipated power, I = P / dphi: equal to the inlet and outlet currents
     // at convergence, but its error is quadratic in the solver error (P(phi) - P(phi*) = e^T A e, which CG
     // minimises), so tau is converged to ~1e-7 at rtol 1e-5 where the face currents still differ by 1e-5.
@@ -396,6 +535,10 @@ Json runConductivity(const StudyContext& ctx, const Params& study) {
     r["current_in"] = s.currentIn * sigmaRef;
     r["current_out"] = s.currentOut * sigmaRef;
     r["unknowns"] = s.unknowns;
+    if (contact) {
+      r["contact_faces_grain_boundary"] = s.contactFaces.grainBoundary;
+      r["contact_faces_interface"] = s.contactFaces.interface;
+    }
     directions[dir] = r;
     Log::info("{} '{}' {}: tau = {:.6f}, sigma_eff = {:.6g} S/m, {} iterations, {:.2f} s", "conductivity",
               name, dir, tau, sigmaEff, s.iterations, r["seconds"].get<double>());
@@ -432,6 +575,12 @@ Json runConductivity(const StudyContext& ctx, const Params& study) {
       {"current_in", "A (through the inlet face)"},
       {"current_out", "A (through the outlet face)"},
       {"unknowns", "voxels solved for (percolating, not pinned)"}};
+  if (contact) {
+    out["contact_conductance"] = contactReport;
+    out["units"]["contact_conductance"] = "S/m^2 (G per phase or phase pair); particles: count";
+    out["units"]["contact_faces_grain_boundary"] = "faces between distinct particles of a phase with a G";
+    out["units"]["contact_faces_interface"] = "faces between two phases with a G";
+  }
   out["directions"] = directions;
   return out;
 }

@@ -40,3 +40,8 @@ ssb_add_cli_test(NAME cli_bad_tensor_thin_volume
                  EXIT_CODE 2
                  ARGS run ${SSB_COND_CASE} --set output.dir=bad_tensor_out "--set=volume.generate.shape=[1, 22, 24]"
                       "--set=studies=[{type: conductivity_tensor, conductivities: {LPS: 1}}]")
+
+# Contact conductance (issue 9): grain boundary and interface as series resistances, G -> infinity, the
+# watershed split in the study, bad input.
+ssb_add_gtest(NAME conductivity_contact SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/conductivity/ContactConductanceTest.cpp
+              RANKS 1 2 LIBS ssb_physics TIMEOUT 120)
