@@ -18,3 +18,7 @@ ssb_add_cli_test(NAME lithiation_quickstart RANKS 1 TIMEOUT 120
 ssb_add_cli_test(NAME lithiation_bad_initial_state RANKS 1 EXPECT_ERROR "studies\\[0\\]\\.initial\\.x: the initial OCV" EXIT_CODE 2
                  ARGS run ${CMAKE_SOURCE_DIR}/inputs/lithiation_quickstart.yaml --set studies[0].initial.x=0.01
                  --set output.dir=lith_bad)
+# Limits against the 1-D references: a voxelised sphere (octant, R = 10 voxels, local-normal area) vs
+# solveSphere, and the uniform-reaction limit of a thin fast-transport electrode vs the OCV window.
+ssb_add_gtest(NAME lithiation_limits SOURCES ${LITH}/LithiationLimitsTest.cpp RANKS 1
+              LIBS ssb_lithiation_reference TIMEOUT 120)
