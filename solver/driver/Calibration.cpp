@@ -134,15 +134,7 @@ const Schema& calibrateSchema() {
 
 CalibrationResult runCalibration(MPI_Comm comm, const CaseInput& input) {
   const std::string where = input.file.empty() ? std::string("case") : "case file " + input.file.string();
-  YAML::Node root;
-  try {
-    root = YAML::Load(input.text);
-  } catch (const YAML::Exception& e) {
-    throwInput("{}: YAML syntax error at line {}, column {}: {}", where, e.mark.line + 1, e.mark.column + 1,
-               e.msg);
-  }
-  if (!root.IsMap()) throwInput("{}: expected a mapping with volume, phases, studies, output", where);
-  for (const auto& o : input.overrides) applyOverride(root, o);
+  YAML::Node root = parseCaseInput(input);
   const std::string fileText = YAML::Dump(root);
   const Params cp(root["calibrate"], calibrateSchema(), "calibrate");
   const auto measured = parseMeasured(root["measured"]);

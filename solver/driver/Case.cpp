@@ -104,7 +104,7 @@ std::string readCaseFile(MPI_Comm comm, const std::filesystem::path& path) {
   return broadcastString(comm, text);
 }
 
-Case loadCase(MPI_Comm comm, const CaseInput& input) {
+YAML::Node parseCaseInput(const CaseInput& input) {
   const std::string where = input.file.empty() ? std::string("case") : "case file " + input.file.string();
   YAML::Node root;
   try {
@@ -115,6 +115,11 @@ Case loadCase(MPI_Comm comm, const CaseInput& input) {
   }
   if (!root.IsMap()) throwInput("{}: expected a mapping with volume, phases, studies, output", where);
   for (const auto& o : input.overrides) applyOverride(root, o);
+  return root;
+}
+
+Case loadCase(MPI_Comm comm, const CaseInput& input) {
+  YAML::Node root = parseCaseInput(input);
   const std::string inputText = YAML::Dump(root);
 
   // Everything is validated before any work, so a typo in the last study fails in a second.

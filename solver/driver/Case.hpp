@@ -4,6 +4,7 @@
 // (CaseRunner.hpp) takes a communicator, so sweeps and calibration loops load once and run in memory, on
 // all ranks or on groups of ranks.
 #include <mpi.h>
+#include <yaml-cpp/yaml.h>
 
 #include <filesystem>
 #include <string>
@@ -46,6 +47,10 @@ struct Case {
   VolumePlan plan;                      // the volume's grid, known before it is read
   std::vector<MeasuredValue> measured;  // `measured:`, compared with the results after the studies ran
 };
+
+// The case text as YAML with the overrides applied. Throws InputError for a syntax error or a document
+// that is not a mapping (naming the file).
+YAML::Node parseCaseInput(const CaseInput& input);
 
 // Collective on `comm` (rank 0 reads the volume file's header; the size check needs the rank count and
 // the memory of every node). Throws InputError naming the YAML path, file or limit.
