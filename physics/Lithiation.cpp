@@ -10,6 +10,7 @@
 
 #include "mesh/Connectivity.hpp"
 #include "physics/FaceKernels.hpp"
+#include "physics/LithiationMechanics.hpp"
 #include "solver/core/AtomicFile.hpp"
 #include "solver/core/Error.hpp"
 #include "solver/core/Log.hpp"
@@ -207,6 +208,7 @@ LithiationSolver::LithiationSolver(const StructuredGrid& grid, const std::vector
         "{}: the active phase '{}' connected to the collector has no face with electrolyte '{}' connected to "
         "the separator: no reaction can happen; check the phases and the volume",
         who, setup.active.phaseName, setup.electrolyte.phaseName);
+  m_bc = bc;
   m_faces = std::make_unique<FaceIterator>(*m_space, bc, m_weights.get());
 
   std::vector<uint8_t> eField(nOwned, 0), nField(nOwned, 0);
@@ -271,6 +273,50 @@ double LithiationSolver::meanX(Vec u) const {
   });
   const double n = m_solvedVolume / m_grid.geometry().voxelVolume();
   return allSum(m_grid.comm(), s) / n;
+}
+
+std::vector<double> LithiationSolver::ownedLiFraction(Vec u) const {
+  return m_dofs->getField(u, kX, m_setup.initialX);
+}
+
+void LithiationSolver::setContact(const std::vector<std::array<double, 3>>& contact) {
+  const size_t nOwned = static_cast<size_t>(m_grid.owned().voxels());
+  if (contact.size() != nOwned)
+    throwRun("LithiationSolver::setContact: {} contact values for {} owned voxels", contact.size(), nOwned);
+  if (!m_baseFaces) m_baseFaces = std::move(m_faces);
+  auto weights = std::make_unique<FaceWeights>(m_grid, 1.0);
+  // Once-visits reach a two-sided face from its low voxel a (side +1): the face is a's +axis face.
+  m_baseFaces->forEachFace(FaceVisit::Once, PhaseSet::all(), [&](const Face& f) {
+    double w = f.weight;
+    if (f.between(kElectrolyte, kActive))
+      w *= contact[static_cast<size_t>(m_grid.localIndex(f.a[0], f.a[1], f.a[2]))]
+                  [static_cast<size_t>(f.axis)];
+    if (w != 1.0) weights->set(f, w);
+  });
+  weights->exchange();
+  m_faces = std::make_unique<FaceIterator>(*m_space, m_bc, weights.get());
+  m_coupledWeights = std::move(weights);
+}
+
+double LithiationSolver::coverage() const {
+  double s[2] = {0.0, 0.0};  // covered area (weighted by contact), NMC surface area
+  const FaceIterator& base = m_baseFaces ? *m_baseFaces : *m_faces;
+  const FaceIterator* coupled = m_faces.get();
+  // The contact fraction of a face is its coupled weight over its base weight.
+  std::vector<double> contactOf;
+  base.forEachFace(FaceVisit::Once, PhaseSet::all(), [&](const Face& f) {
+    if (!isTwoSided(f.kind) || (f.phaseA == kActive) == (f.phaseB == kActive)) return;
+    s[1] += f.area;
+    if (f.between(kElectrolyte, kActive)) contactOf.push_back(f.weight);
+  });
+  size_t k = 0;
+  coupled->forEachFace(FaceVisit::Once, PhaseSet::all(), [&](const Face& f) {
+    if (!f.between(kElectrolyte, kActive)) return;
+    const double base0 = contactOf[k++];
+    s[0] += f.area * (base0 > 0.0 ? f.weight / base0 : 0.0);
+  });
+  MPI_Allreduce(MPI_IN_PLACE, s, 2, MPI_DOUBLE, MPI_SUM, m_grid.comm());
+  return s[1] > 0.0 ? s[0] / s[1] : 0.0;
 }
 
 double LithiationSolver::lithium(Vec u) const { return meanX(u) * m_setup.cMax() * m_solvedVolume; }
@@ -644,23 +690,32 @@ LithiationRunResult LithiationSolver::run(
   integ.addEvent(eventFor(EndReason::VoltageLimit, "voltage", 1e-7));
   integ.addEvent(eventFor(EndReason::CurrentBelowThreshold, "current", 1e-9 * oneCCurrent()));
 
-  double t = 0.0;
+  double t = 0.0, stepStart = 0.0;
   const double farFuture = 1e4 * 3600.0;  // a cc step without max_time ends at its voltage (or never)
+  const bool coupled = static_cast<bool>(m_couplingUpdate);
+  if (coupled) m_couplingUpdate(t, u);
   while (!machine.finished()) {
     setControl(machine.control());
     const double deadline = machine.deadline();
-    const double tEnd = std::isfinite(deadline) ? deadline : t + farFuture;
+    const double tEnd = std::isfinite(deadline) ? deadline : stepStart + farFuture;
+    // With a coupling, the step is integrated in segments of the coupling interval; the coupling updates
+    // between them (contact changes make the potentials jump: the next segment starts consistent again).
+    const double segEnd = coupled && m_couplingInterval > 0.0 ? std::min(tEnd, t + m_couplingInterval) : tEnd;
     TimeIntegrationResult tr;
     makeConsistent();
-    if (tEnd > t) tr = integ.solve(u, t, tEnd);
+    if (segEnd > t) tr = integ.solve(u, t, segEnd);
     res.newtonIterations += tr.newtonIterations;
     res.linearIterations += tr.linearIterations;
     res.rejectedSteps += tr.rejectedSteps;
     res.seconds += tr.seconds;
-    t = tr.steps > 0 || tr.stoppedByEvent ? tr.time : tEnd;
+    t = tr.steps > 0 || tr.stoppedByEvent ? tr.time : segEnd;
     const double I = current(u);
     const double V = m_setup.cellModel(m_cellArea).voltageVsLi(m_dofs->getScalar(u, 0), I);
     EndReason reason = machine.endReached(t, V, I);
+    if (reason == EndReason::None && !tr.stoppedByEvent && segEnd < tEnd) {
+      m_couplingUpdate(t, u);
+      continue;
+    }
     if (reason == EndReason::None) {
       if (!tr.stoppedByEvent && !std::isfinite(deadline))
         throwRun("{}: step {} ({}) did not reach its end condition within {} h (V = {:.4f} V, I = {:.4g} A)",
@@ -675,6 +730,8 @@ LithiationRunResult LithiationSolver::run(
     machine.advance(t, V, I, charge - stepCharge0, throughput - stepThroughput0, reason);
     stepCharge0 = charge;
     stepThroughput0 = throughput;
+    stepStart = t;
+    if (coupled) m_couplingUpdate(t, u);
     Log::detail("{}: step ended at t = {:.6g} s ({}), V = {:.6f} V, I = {:.6g} A", st.who, t,
                 endReasonName(reason), V, I);
   }
@@ -749,6 +806,12 @@ Json runLithiation(const StudyContext& ctx, const Params& study) {
       100.0 * solver.inactiveActiveFraction(), solver.oneCCurrent(), solver.rawInterfaceArea(),
       solver.correctedInterfaceArea(), setup.interfaceArea);
 
+  std::unique_ptr<LithiationMechanics> mech;
+  if (study.has("mechanics")) {
+    mech = std::make_unique<LithiationMechanics>(ctx, study, setup, solver);
+    solver.setCoupling(study.real("mechanics_interval"), [&](double t, Vec u) { mech->update(t, u); });
+  }
+
   const bool writeFields = setup.writeFields && ctx.fields != nullptr;
   long count = 0;
   auto monitor = [&](const LithiationSample& s, Vec u) {
@@ -793,14 +856,22 @@ Json runLithiation(const StudyContext& ctx, const Params& study) {
   if (rank == 0) {
     std::ostringstream csv;
     csv << "t [s],voltage [V],current [A],capacity [mAh/g],mean x [1],front position [m],front width [m],"
-           "utilisation [1],step [1]\n";
+           "utilisation [1],step [1]";
+    if (mech) csv << ",coverage [%],debonded area fraction [1],mean gap [m],max gap [m],porosity change [1]";
+    csv << '\n';
     for (size_t j = 0; j < r.samples.size(); ++j) {
       const auto& s = r.samples[j];
       const double cap = LithiationSetup::capacityMahPerG(s.charge, mass);
       const double capTh = LithiationSetup::capacityMahPerG(setup.active.theoreticalCapacity * 1.0, 1.0);
       csv << csvNumber(s.t) << ',' << csvNumber(s.voltage) << ',' << csvNumber(s.current) << ','
           << csvNumber(cap) << ',' << csvNumber(s.meanX) << ',' << csvNumber(pos[j]) << ','
-          << csvNumber(width[j]) << ',' << csvNumber(cap / capTh) << ',' << s.step << '\n';
+          << csvNumber(width[j]) << ',' << csvNumber(cap / capTh) << ',' << s.step;
+      if (mech) {
+        const MechanicsUpdateRecord& m = mech->at(s.t);
+        csv << ',' << csvNumber(100.0 * m.coverage) << ',' << csvNumber(m.debondedAreaFraction) << ','
+            << csvNumber(m.meanGap) << ',' << csvNumber(m.maxGap) << ',' << csvNumber(m.gapVolumeFraction);
+      }
+      csv << '\n';
     }
     writeFileAtomic(ctx.outputDir / (name + "_timeseries.csv"), csv.str());
   }
@@ -821,6 +892,7 @@ Json runLithiation(const StudyContext& ctx, const Params& study) {
     j["capacity"] = LithiationSetup::capacityMahPerG(rec.throughput, mass);
     j["voltage_end"] = rec.voltageEnd;
     j["current_end"] = rec.currentEnd;
+    if (mech) j["coverage_end"] = mech->at(rec.tEnd).coverage;
     steps.push_back(j);
     if (rec.charge > 0.0) chargeThroughput += rec.charge;
     if (rec.charge < 0.0) dischargeThroughput -= rec.charge;
@@ -864,6 +936,10 @@ Json runLithiation(const StudyContext& ctx, const Params& study) {
   out["linear_iterations"] = r.linearIterations;
   out["final_voltage"] = r.samples.back().voltage;
   out["timeseries"] = name + "_timeseries.csv";
+  if (mech) {
+    out["mechanics"] = mech->results();
+    if (writeFields) mech->writeFields(*ctx.fields, name + "_mechanics");
+  }
   out["units"] = {{"steps.t_start", "s"},
                   {"steps.t_end", "s"},
                   {"steps.duration", "s"},
@@ -888,7 +964,19 @@ Json runLithiation(const StudyContext& ctx, const Params& study) {
                   {"front.time_separator_side", "s"},
                   {"front.time_collector_side", "s"},
                   {"front.delay", "s"},
-                  {"final_voltage", "V"}};
+                  {"final_voltage", "V"},
+                  {"steps.coverage_end", "1"},
+                  {"mechanics.interval", "s"},
+                  {"mechanics.history.t", "s"},
+                  {"mechanics.history.coverage", "1"},
+                  {"mechanics.history.debonded_area_fraction", "1"},
+                  {"mechanics.history.mean_damage", "1"},
+                  {"mechanics.history.mean_gap", "m"},
+                  {"mechanics.history.max_gap", "m"},
+                  {"mechanics.history.porosity_change", "1"},
+                  {"mechanics.coverage_initial", "1"},
+                  {"mechanics.coverage_final", "1"},
+                  {"mechanics.porosity_change_final", "1"}};
   return out;
 }
 

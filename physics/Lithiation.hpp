@@ -22,6 +22,8 @@
 //
 // Scaling (issue 12): potential rows are divided by a reference conductance kappa h (rows in V), x rows by
 // c_max V_voxel / t_ref with t_ref = h^2 / D_s(x0) (rows dimensionless), the control row is in V.
+#include <array>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -100,6 +102,24 @@ class LithiationSolver {
   // Collective. Sum over the reacting faces of i A w [A] (equals I at a converged state).
   double reactionCurrent(Vec u) const;
 
+  // Coupling to mechanics (issue 10, physics/LithiationMechanics.hpp). Collective. Li fraction x per owned
+  // voxel (grid.localIndex order) of a state: the solved value in solved active voxels, the initial x
+  // elsewhere (unsolved voxels never react).
+  std::vector<double> ownedLiFraction(Vec u) const;
+  // Collective. Contact fraction c in [0, 1] of each owned voxel's +x, +y, +z faces (MechanicsModel::
+  // contactFraction layout): every active|electrolyte face carries c times its reacting-area weight from now
+  // on (c = 0: debonded, no Butler-Volmer current and no ionic flux crosses it); other faces are unchanged.
+  void setContact(const std::vector<std::array<double, 3>>& contact);
+  // Collective. Share of the NMC surface (faces between solved active voxels and any non-active voxel, raw
+  // voxel face areas) that touches electrolyte, weighted by the contact fraction [-].
+  double coverage() const;
+  // `update(t, u)` runs at t = 0, every `interval` [s] of simulated time and at the end of every protocol
+  // step; it may call setContact. The state is made consistent again after it (as at a step switch).
+  void setCoupling(double interval, std::function<void(double t, Vec u)> update) {
+    m_couplingInterval = interval;
+    m_couplingUpdate = std::move(update);
+  }
+
   // Collective. Run the protocol (ProtocolMachine) from the initial state with PETSc TS; `monitor` sees
   // every accepted step. Writes nothing.
   LithiationRunResult run(const std::function<void(const LithiationSample&, Vec u)>& monitor = {});
@@ -112,6 +132,11 @@ class LithiationSolver {
   std::unique_ptr<FaceSpace> m_space;
   std::unique_ptr<FaceWeights> m_weights;
   std::unique_ptr<FaceIterator> m_faces;
+  FluxBoundary m_bc;
+  std::unique_ptr<FaceWeights> m_coupledWeights;  // reacting-area weights times the contact fraction
+  std::unique_ptr<FaceIterator> m_baseFaces;      // the iterator with the uncoupled weights
+  double m_couplingInterval = 0.0;
+  std::function<void(double, Vec)> m_couplingUpdate;
   StepControl m_control;
   double m_activeVolume = 0.0, m_solvedVolume = 0.0, m_unconnectedE = 0.0, m_cellArea = 0.0;
   double m_rawArea = 0.0, m_corrArea = 0.0;

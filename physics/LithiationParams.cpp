@@ -265,6 +265,16 @@ const Schema& lithiationSchema() {
         "petsc_options", ParamType::Any, "{}",
         "PETSc options of this study's TS / SNES / KSP without the leading dash and prefix, applied under "
         "the prefix lithiation_ (command-line -lithiation_... wins).");
+    sc.declare("mechanics", ParamType::Any, std::nullopt,
+               "Coupling to mechanics (issue 10, docs/mechanics.md 'Coupling to lithiation'): the keys of a "
+               "`mechanics` study (moduli, faces, stack_pressure, volume_change, decohesion, ...; `type` and "
+               "`name` are implied, reference_li_fraction defaults to the initial x). The NMC eigenstrain "
+               "follows x; a debonded active|electrolyte face stops carrying Butler-Volmer current. Absent: "
+               "no mechanics.")
+        .makeOptional();
+    sc.real("mechanics_interval", "600 s", "s", 0.0, kInf,
+            "Simulated time between two mechanics updates (also at t = 0 and at every protocol step end).",
+            true);
     sc.boolean("write_fields", "true",
                "Write x, phi_e, phi_s and the reaction current as an XDMF time series.");
     sc.integer("progress_every", "10", 1, 1e9, "Print a progress line every this many time steps.");

@@ -942,6 +942,10 @@ void MechanicsModel::setLiFraction(const std::vector<double>& ownedX) {
   m->updateEigenstrain();
 }
 
+std::pair<double, double> MechanicsModel::liFractionRange() const {
+  return {m->tableX.front(), m->tableX.back()};
+}
+
 Json MechanicsModel::solve(int steps) {
   if (m->effectiveModuli) {
     m->runEffectiveModuli();
@@ -989,6 +993,8 @@ InterfaceFaceFields MechanicsModel::interfaceFaces() const {
   f.contact.assign(n, {1, 1, 1});
   return f;
 }
+
+Json MechanicsModel::decohesionStatistics() const { return m->damage ? m->damage->statistics() : Json(); }
 
 std::vector<std::array<double, 3>> MechanicsModel::contactFraction() const {
   return interfaceFaces().contact;

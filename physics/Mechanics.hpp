@@ -9,6 +9,7 @@
 #include <array>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mesh/StudyContext.hpp"
@@ -39,6 +40,8 @@ class MechanicsModel {
   // Collective (the x window is checked globally). Li fraction x [-] per owned voxel (grid.localIndex
   // order); only voxels of active phases use it. Throws InputError if x leaves the volume_change table.
   void setLiFraction(const std::vector<double>& ownedX);
+  // Not collective. The Li fractions the volume_change table covers [x_min, x_max].
+  std::pair<double, double> liFractionRange() const;
 
   // Collective. Ramp the loads (stack pressure, prescribed displacement, eigenstrain) from the previous
   // solve's level (0 before the first) to full in `steps` equal steps; at each step iterate damage and
@@ -65,6 +68,9 @@ class MechanicsModel {
   InterfaceFaceFields interfaceFaces() const;  // collective; damage, opening, contact per face
 
   Json results() const;  // collective: the study's results (mean stresses, damage statistics, ...)
+  // Collective. The interface statistics of the decohesion (areas, damage, openings, gap volume; SI units);
+  // null without a decohesion block.
+  Json decohesionStatistics() const;
   // Collective. Displacement (cell means), hydrostatic and von Mises stress, damage and opening per face.
   void writeFields(FieldWriter& fields, const std::string& prefix) const;
 

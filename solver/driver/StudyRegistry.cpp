@@ -11,6 +11,7 @@
 #include "physics/ConductivityTensor.hpp"
 #include "physics/ElectrodeTortuosity.hpp"
 #include "physics/Lithiation.hpp"
+#include "physics/LithiationMechanics.hpp"
 #include "physics/LithiationParams.hpp"
 #include "physics/Mechanics.hpp"
 #include "postprocess/Morphology.hpp"
@@ -153,10 +154,16 @@ std::string lithiationSummary(const Json& r) {
 
 // Every input check of the lithiation study that needs no voxel (physics/LithiationParams.hpp), plus the
 // PETSc options.
+void prepareMechanicsStudy(const PrepareContext& ctx, const Params& study);
+
+// Every input check of the lithiation study that needs no voxel (physics/LithiationParams.hpp), plus the
+// PETSc options, plus those of a coupled `mechanics` block (physics/LithiationMechanics.hpp).
 void prepareLithiationStudy(const PrepareContext& ctx, const Params& study) {
   const LithiationSetup s = prepareLithiation(study, ctx.phases);
   checkPetscOptions(s.petscOptions, "lithiation_", SolverLevel::Transient,
                     TimeIntegrator::defaultOptions(SystemKind::Direct));
+  if (study.has("mechanics"))
+    prepareMechanicsStudy(ctx, lithiationMechanicsParams(study, s.initialX, s.name));
 }
 
 void prepareMorphology(const PrepareContext& ctx, const Params& study) {

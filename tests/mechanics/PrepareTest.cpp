@@ -55,5 +55,26 @@ TEST(MechanicsPrepare, InputsAreCheckedBeforeTheVolumeIsLoaded) {
   }
 }
 
+// A `mechanics:` block inside a lithiation study (the coupling) is checked the same way, with paths under
+// studies[0].mechanics.
+TEST(MechanicsPrepare, CoupledMechanicsBlockIsCheckedBeforeTheVolumeIsLoaded) {
+  const std::string lith =
+      "[{type: lithiation, protocol: {steps: [{type: cc, c_rate: 1, direction: charge}]}, ";
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {lith + "mechanics: {poisson_ratio: {LPS: 0.5}}}]", {"studies[0].mechanics.poisson_ratio.LPS"}},
+      {lith + "mechanics: {decohesion: {fracture_energy: 1 J/m^2}}}]",
+       {"studies[0].mechanics.decohesion", "strength"}},
+      {lith + "mechanics: {mode: effective_moduli}}]", {"studies[0].mechanics.mode", "only mode response"}},
+      {lith + "mechanics: {type: mechanics}}]", {"studies[0].mechanics.type", "implied"}},
+      {lith + "mechanics: 5}]", {"studies[0].mechanics", "expected a mapping"}},
+      {lith + "mechanics: {}, mechanics_interval: -1 s}]", {"studies[0].mechanics_interval"}},
+  };
+  for (const auto& [studies, fragments] : cases) {
+    const std::string got = loadError(studies);
+    for (const auto& f : fragments)
+      EXPECT_NE(got.find(f), std::string::npos) << studies << "\n  expected '" << f << "' in: " << got;
+  }
+}
+
 }  // namespace
 }  // namespace ssb
