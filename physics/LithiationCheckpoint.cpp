@@ -227,13 +227,22 @@ std::optional<LithiationRunState> LithiationCheckpoint::read(const DofMap& dofs,
   int exists = isRoot(m_grid.comm()) && std::filesystem::exists(file()) ? 1 : 0;
   MPI_Bcast(&exists, 1, MPI_INT, 0, m_grid.comm());
   if (!exists) return std::nullopt;
+  try {
+    return readExisting(dofs, u);
+  } catch (const RestartInputError&) {
+    throw;
+  } catch (const InputError& e) {  // an unreadable checkpoint ends the run like a mismatched one
+    throw RestartInputError(fmt::format(
+        "{}: --restart: {}; remove the checkpoint or run without --restart to start the study over", m_who,
+        e.what()));
+  }
+}
+
+LithiationRunState LithiationCheckpoint::readExisting(const DofMap& dofs, Vec u) const {
   FieldReader rd(m_grid.comm(), file());
   const std::string f = file().string();
   for (const char* name : {"run", "samples", "history", "fingerprint", "/phi_e", "/phi_s", "/x"})
-    if (!rd.has(name))
-      throwInput(
-          "{}: {} is not a lithiation checkpoint (no dataset '{}'); remove it, or run without --restart",
-          m_who, f, name);
+    if (!rd.has(name)) throwInput("{} is not a lithiation checkpoint (no dataset '{}')", f, name);
   const std::string saved = decode(rd.readArray("fingerprint"));
   if (saved != m_fingerprint) {
     const auto a = linesByKey(saved), b = linesByKey(m_fingerprint);
@@ -257,8 +266,8 @@ std::optional<LithiationRunState> LithiationCheckpoint::read(const DofMap& dofs,
   }
   const std::vector<double> run = rd.readArray("run");
   if (run.size() != 20 || run[0] != kFormat)
-    throwInput("{}: {} has checkpoint format {} (this ssbvox reads format {}); run without --restart", m_who,
-               f, run.empty() ? 0.0 : run[0], kFormat);
+    throwInput("{} has checkpoint format {} (this ssbvox reads format {})", f, run.empty() ? 0.0 : run[0],
+               kFormat);
   LithiationRunState s;
   s.time = run[1];
   s.nextStep = run[2];
@@ -281,7 +290,7 @@ std::optional<LithiationRunState> LithiationCheckpoint::read(const DofMap& dofs,
 
   const std::vector<double> smp = rd.readArray("samples"), hist = rd.readArray("history");
   if (smp.size() != 1 + nSamples * (kSampleFixed + profileLen) || hist.size() != 1 + nHistory * kRecordSize)
-    throwInput("{}: {} is damaged (array sizes do not match its header); run without --restart", m_who, f);
+    throwInput("{} is damaged (its array sizes do not match its header)", f);
   size_t p = 1;
   for (size_t i = 0; i < nSamples; ++i) {
     LithiationSample x;

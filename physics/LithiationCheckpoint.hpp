@@ -72,13 +72,14 @@ class LithiationCheckpoint {
   // Collective. Writes the checkpoint atomically (temp + rename); the previous one stays until the rename.
   void write(const DofMap& dofs, Vec u, const LithiationRunState& state);
   // Collective. The saved state and fields (into u, laid out by dofs), or nullopt when there is no
-  // checkpoint file. InputError when the file is not a checkpoint of this study or was written for other
-  // inputs (naming the keys that differ and what to do).
+  // checkpoint file. RestartInputError (ends the whole run) when the file cannot be read, is not a checkpoint
+  // of this study or was written for other inputs (naming the keys that differ and what to do).
   std::optional<LithiationRunState> read(const DofMap& dofs, Vec u) const;
 
   double lastWriteSeconds() const { return m_lastWriteSeconds; }
 
  private:
+  LithiationRunState readExisting(const DofMap& dofs, Vec u) const;
   const StructuredGrid& m_grid;
   std::filesystem::path m_dir;
   std::string m_stem;

@@ -12,7 +12,8 @@
 #     wrote no checkpoint, so this also shows that writing checkpoints changes nothing), the rows after it
 #     continuing in time with the same protocol steps and the same end;
 #  4. --restart of the finished study: nothing is computed (same time steps, the same files byte for byte);
-#  5. --restart with an edited case: exit 2 naming the changed key and what to do, nothing changed.
+#  5. --restart with an edited case: exit 2 naming the changed key and what to do, nothing changed;
+#  6. --restart with a damaged checkpoint: exit 2 naming the file and what to do.
 set -u
 ssbvox=$1 jsoncheck=$2 gold=$3 spec=$4 case=$5 dir=$6 np=$7 rnp=$8
 sets=()
@@ -101,4 +102,12 @@ rc=$?
 grep -q "input error: .*checkpoint .* was written for other inputs; changed: initial.x (0.97 -> 0.96)\..*run without --restart" \
   "$dir/edited.log" || fail "the refusal does not name the changed key and what to do"
 cmp -s "$b_csv" "$dir/done.csv" || fail "the refused restart changed the time series"
+
+# 6. An unreadable checkpoint is refused the same way (exit 2, naming the file and what to do).
+echo "not HDF5" >"$dir/b/${study}_checkpoint.h5"
+run "$rnp" b broken.log --restart
+rc=$?
+[[ $rc -eq 2 ]] || fail "--restart with a damaged checkpoint exited $rc, expected 2"
+grep -q "input error: .*--restart: .*${study}_checkpoint.h5: cannot open it as HDF5; remove the checkpoint or run without --restart" \
+  "$dir/broken.log" || fail "the refusal of a damaged checkpoint does not name the file and what to do"
 echo "restart_test: ok"
