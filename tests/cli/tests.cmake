@@ -133,7 +133,7 @@ foreach(np 1 2)
                    ${CMAKE_SOURCE_DIR}/inputs/lithiation_quickstart.yaml ${B}/restart_np${np} ${np} ${rnp}
                    "volume.generate.shape=[8,4,4]" ${SSB_MPIEXEC}
            WORKING_DIRECTORY ${B})
-  math(EXPR restart_timeout "120 * ${SSB_TEST_TIMEOUT_FACTOR}")
+  math(EXPR restart_timeout "240 * ${SSB_TEST_TIMEOUT_FACTOR}")
   set_tests_properties(cli_restart_np${np} PROPERTIES TIMEOUT ${restart_timeout} PROCESSORS 2)
   ssb_isolate_test(cli_restart_np${np})
 endforeach()
