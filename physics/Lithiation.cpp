@@ -4,12 +4,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <sstream>
 
 #include "mesh/Connectivity.hpp"
 #include "physics/FaceKernels.hpp"
+#include "physics/LithiationCheckpoint.hpp"
 #include "physics/LithiationMechanics.hpp"
 #include "solver/core/AtomicFile.hpp"
 #include "solver/core/Error.hpp"
@@ -567,16 +569,22 @@ MatHandle LithiationSolver::createJacobian(Vec u) const {
   return m_dofs->createMatrix([&](MatrixSink& sink) { emitJacobian(U, I, 1.0, sink); });
 }
 
-LithiationRunResult LithiationSolver::run(
-    const std::function<void(const LithiationSample&, Vec u)>& monitor) {
+LithiationRunResult LithiationSolver::run(const std::function<void(const LithiationSample&, Vec u)>& monitor,
+                                          const LithiationRunHooks* hooks) {
   const MPI_Comm comm = m_grid.comm();
   const auto& ts = m_setup.timeStepping;
   ProtocolMachine machine(m_setup.protocol, oneCCurrent(), m_cellArea);
   LithiationRunResult res;
   VecHandle u = initialState();
   VecHandle r = m_dofs->createVector();
+  const LithiationRunState* resume = hooks ? hooks->resume : nullptr;
+  if (resume) {
+    SSB_PETSC(VecCopy(hooks->resumeU, u));
+    machine.restore(resume->machine);
+    res = resume->result;
+  }
   MatHandle J = createJacobian(u);
-  setControl(machine.control());
+  if (!machine.finished()) setControl(machine.control());
 
   TimeIntegratorSettings st;
   st.prefix = "lithiation_";
@@ -597,6 +605,43 @@ LithiationRunResult LithiationSolver::run(
   LithiationSample last;
   bool haveLast = false;
   double charge = 0.0, throughput = 0.0, stepCharge0 = 0.0, stepThroughput0 = 0.0;
+  // Checkpoint bookkeeping (physics/LithiationCheckpoint.hpp): what the solve() in progress has done so far.
+  const long stepsBefore = resume ? resume->result.timeSteps : 0;
+  long solveNewton = 0, solveLinear = 0;
+  bool inSolve = false;
+  auto solveStart = std::chrono::steady_clock::now();
+  if (resume) {
+    charge = resume->charge;
+    throughput = resume->throughput;
+    stepCharge0 = resume->stepCharge0;
+    stepThroughput0 = resume->stepThroughput0;
+    haveLast = !res.samples.empty();
+    if (haveLast) last = res.samples.back();
+  }
+  auto saveCheckpoint = [&](double time, bool atStepStart, Vec uu) {
+    LithiationRunState cs;
+    cs.time = time;
+    cs.atStepStart = atStepStart;
+    cs.complete = machine.finished();
+    cs.charge = charge;
+    cs.throughput = throughput;
+    cs.stepCharge0 = stepCharge0;
+    cs.stepThroughput0 = stepThroughput0;
+    cs.machine = machine.snapshot();
+    cs.result.samples = res.samples;
+    cs.result.timeSteps = stepsBefore + integ.totalSteps();
+    cs.result.newtonIterations = res.newtonIterations + (inSolve ? solveNewton : 0);
+    cs.result.linearIterations = res.linearIterations + (inSolve ? solveLinear : 0);
+    PetscInt rejects = 0;
+    if (inSolve) SSB_PETSC(TSGetStepRejections(integ.ts(), &rejects));
+    cs.result.rejectedSteps = res.rejectedSteps + static_cast<long>(rejects);
+    cs.result.seconds =
+        res.seconds +
+        (inSolve ? std::chrono::duration<double>(std::chrono::steady_clock::now() - solveStart).count()
+                 : 0.0);
+    cs.nextStep = integ.nextStep();
+    hooks->write(cs, uu);
+  };
   auto sampleOf = [&](double t, Vec uu) {
     LithiationSample s;
     s.t = t;
@@ -608,6 +653,7 @@ LithiationRunResult LithiationSolver::run(
     return s;
   };
   integ.setMonitor([&](const StepInfo& info) {
+    if (resume && info.step == 0) return;  // the saved state: its sample is the last one restored
     LithiationSample s = sampleOf(info.time, info.u);
     s.dt = info.stepSize;
     s.newton = info.newtonIterations;
@@ -634,7 +680,16 @@ LithiationRunResult LithiationSolver::run(
     last = s;
     haveLast = true;
     res.samples.push_back(s);
+    solveNewton += s.newton;
+    solveLinear += s.linear;
     if (monitor) monitor(s, info.u);
+    if (hooks && hooks->write && info.step > 0 && hooks->due()) {
+      // A step that ends this solve() (an event located, a deadline reached) is saved at the protocol-step
+      // boundary below instead, after the machine has moved on: resuming here would locate the event again.
+      TSConvergedReason reason = TS_CONVERGED_ITERATING;
+      SSB_PETSC(TSGetConvergedReason(integ.ts(), &reason));
+      if (reason == TS_CONVERGED_ITERATING) saveCheckpoint(info.time, false, info.u);
+    }
   });
 
   // Consistent potentials at the start of every protocol step: the control changes the algebraic rows (the
@@ -690,7 +745,12 @@ LithiationRunResult LithiationSolver::run(
   integ.addEvent(eventFor(EndReason::VoltageLimit, "voltage", 1e-7));
   integ.addEvent(eventFor(EndReason::CurrentBelowThreshold, "current", 1e-9 * oneCCurrent()));
 
-  double t = 0.0, stepStart = 0.0;
+  double t = resume ? resume->time : 0.0, stepStart = t;
+  // Resumed in the middle of a protocol step: the saved state is a converged step (consistent already) and
+  // the integrator continues with the saved step size; TSBDF restarts its history there (see
+  // LithiationCheckpoint.hpp). Resumed at a boundary: exactly what the uninterrupted run does next.
+  bool consistent = resume && !resume->atStepStart;
+  if (resume && !machine.finished() && resume->nextStep > 0.0) integ.setNextStep(resume->nextStep);
   const double farFuture = 1e4 * 3600.0;  // a cc step without max_time ends at its voltage (or never)
   const bool coupled = static_cast<bool>(m_couplingUpdate);
   if (coupled) m_couplingUpdate(t, u);
@@ -702,8 +762,13 @@ LithiationRunResult LithiationSolver::run(
     // between them (contact changes make the potentials jump: the next segment starts consistent again).
     const double segEnd = coupled && m_couplingInterval > 0.0 ? std::min(tEnd, t + m_couplingInterval) : tEnd;
     TimeIntegrationResult tr;
-    makeConsistent();
+    if (!consistent) makeConsistent();
+    consistent = false;
+    solveNewton = solveLinear = 0;
+    solveStart = std::chrono::steady_clock::now();
+    inSolve = true;
     if (segEnd > t) tr = integ.solve(u, t, segEnd);
+    inSolve = false;
     res.newtonIterations += tr.newtonIterations;
     res.linearIterations += tr.linearIterations;
     res.rejectedSteps += tr.rejectedSteps;
@@ -734,9 +799,10 @@ LithiationRunResult LithiationSolver::run(
     if (coupled) m_couplingUpdate(t, u);
     Log::detail("{}: step ended at t = {:.6g} s ({}), V = {:.6f} V, I = {:.6g} A", st.who, t,
                 endReasonName(reason), V, I);
+    if (hooks && hooks->write) saveCheckpoint(t, true, u);  // every boundary (and the end) is a restart point
   }
   res.steps = machine.history();
-  res.timeSteps = integ.totalSteps();
+  res.timeSteps = stepsBefore + integ.totalSteps();
   return res;
 }
 
@@ -813,7 +879,40 @@ Json runLithiation(const StudyContext& ctx, const Params& study) {
   }
 
   const bool writeFields = setup.writeFields && ctx.fields != nullptr;
-  long count = 0;
+  // Checkpoints and --restart (physics/LithiationCheckpoint.hpp).
+  LithiationCheckpoint checkpoint(
+      grid, ctx.outputDir, name, lithiationFingerprint(study, ctx.phases, grid, ctx.volume.labels),
+      fmt::format("{} (lithiation study '{}')", setup.path, name), setup.checkpoint);
+  VecHandle resumeU = solver.dofs().createVector();
+  const std::optional<LithiationRunState> resumed =
+      ctx.restart && !mech ? checkpoint.read(solver.dofs(), resumeU) : std::nullopt;
+  // The mechanics model's damage history is not part of a checkpoint: a coupled study neither writes nor
+  // resumes one (docs/mechanics.md).
+  if (mech && ctx.restart)
+    Log::info("{}: --restart: a study coupled to mechanics keeps no checkpoint; starting from t = 0", name);
+  LithiationRunHooks hooks;
+  if (resumed) {
+    hooks.resume = &*resumed;
+    hooks.resumeU = resumeU;
+    if (resumed->complete)
+      Log::info("{}: --restart: {} holds the finished run (t = {:.6g} s); nothing to compute", name,
+                checkpoint.file().string(), resumed->time);
+    else
+      Log::info("{}: resumed from {} at t = {:.6g} s (protocol step {} of {}, {} time steps done)", name,
+                checkpoint.file().string(), resumed->time, resumed->machine.index + 1,
+                setup.protocol.steps.size(), resumed->result.timeSteps);
+  } else if (ctx.restart) {
+    Log::info("{}: --restart: no checkpoint {}; starting from t = 0", name, checkpoint.file().string());
+  }
+  if (checkpoint.enabled() && !mech) {
+    hooks.due = [&] { return checkpoint.due(); };
+    hooks.write = [&](const LithiationRunState& st, Vec u) {
+      checkpoint.write(solver.dofs(), u, st);
+      Log::detail("{}: checkpoint at t = {:.6g} s ({} samples) in {:.3f} s", name, st.time,
+                  st.result.samples.size(), checkpoint.lastWriteSeconds());
+    };
+  }
+  long count = resumed ? static_cast<long>(resumed->result.samples.size()) : 0;
   auto monitor = [&](const LithiationSample& s, Vec u) {
     const bool due = count % setup.progressEvery == 0;
     ++count;
@@ -828,7 +927,7 @@ Json runLithiation(const StudyContext& ctx, const Params& study) {
       ctx.fields->writeAt(name, s.t, d.getField(u, LithiationSolver::kPhiS, 0.0), name + "_phi_s", "V");
     }
   };
-  const LithiationRunResult r = solver.run(monitor);
+  const LithiationRunResult r = solver.run(monitor, &hooks);
 
   // Front per protocol step (spec section 7): levels between the step's start and end mean x.
   std::vector<double> pos(r.samples.size(), std::numeric_limits<double>::quiet_NaN()), width(pos);
@@ -935,6 +1034,7 @@ Json runLithiation(const StudyContext& ctx, const Params& study) {
   out["newton_iterations"] = r.newtonIterations;
   out["linear_iterations"] = r.linearIterations;
   out["final_voltage"] = r.samples.back().voltage;
+  out["resumed_from_time"] = resumed ? Json(resumed->time) : Json();
   out["timeseries"] = name + "_timeseries.csv";
   if (mech) {
     out["mechanics"] = mech->results();
@@ -965,6 +1065,7 @@ Json runLithiation(const StudyContext& ctx, const Params& study) {
                   {"front.time_collector_side", "s"},
                   {"front.delay", "s"},
                   {"final_voltage", "V"},
+                  {"resumed_from_time", "s"},
                   {"steps.coverage_end", "1"},
                   {"mechanics.interval", "s"},
                   {"mechanics.history.t", "s"},

@@ -53,6 +53,8 @@ struct LithiationSample {
   std::vector<double> profile;  // slice-mean x along the transport axis, separator side first (NaN: no N)
 };
 
+struct LithiationRunHooks;  // checkpoints and resume (physics/LithiationCheckpoint.hpp)
+
 struct LithiationRunResult {
   std::vector<LithiationSample> samples;
   std::vector<StepRecord> steps;
@@ -121,8 +123,10 @@ class LithiationSolver {
   }
 
   // Collective. Run the protocol (ProtocolMachine) from the initial state with PETSc TS; `monitor` sees
-  // every accepted step. Writes nothing.
-  LithiationRunResult run(const std::function<void(const LithiationSample&, Vec u)>& monitor = {});
+  // every accepted step. Writes nothing itself; `hooks` (optional) resume from a checkpoint and write
+  // checkpoints (after accepted steps when due, at protocol-step boundaries when due, and at the end).
+  LithiationRunResult run(const std::function<void(const LithiationSample&, Vec u)>& monitor = {},
+                          const LithiationRunHooks* hooks = nullptr);
 
  private:
   void emitJacobian(const GhostedValues& U, double I, double shift, MatrixSink& sink) const;

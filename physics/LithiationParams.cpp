@@ -190,6 +190,22 @@ const Schema& timeSteppingSchema() {
   return s;
 }
 
+const Schema& checkpointSchema() {
+  static const Schema s = [] {
+    Schema sc(
+        "studies[] (type: lithiation).checkpoint",
+        "Checkpoints for `ssbvox run --restart`: <output dir>/<name>_checkpoint.h5 is replaced (temp + "
+        "rename) "
+        "every every_steps accepted time steps or every every_seconds of wall time, whichever comes first, "
+        "and at the end of every protocol step; 0 switches a criterion off (both 0: no checkpoints). "
+        "Changing these keys does not prevent a restart.");
+    sc.integer("every_steps", "50", 0, 1e9, "Accepted time steps between checkpoints (0: off).");
+    sc.real("every_seconds", "600 s", "s", 0.0, kInf, "Wall time between checkpoints (0: off).");
+    return sc;
+  }();
+  return s;
+}
+
 int resolvePhase(const Params& section, PhaseRole role, const PhaseMap& phases,
                  const std::string& sectionKey) {
   const char* roleText = roleName(role);
@@ -278,6 +294,7 @@ const Schema& lithiationSchema() {
     sc.boolean("write_fields", "true",
                "Write x, phi_e, phi_s and the reaction current as an XDMF time series.");
     sc.integer("progress_every", "10", 1, 1e9, "Print a progress line every this many time steps.");
+    sc.declare("checkpoint", ParamType::Section, "{}", "Checkpoints for --restart.").nest(checkpointSchema());
     return sc;
   }();
   return s;
@@ -463,6 +480,9 @@ LithiationSetup prepareLithiation(const Params& study, const PhaseMap& phases) {
   s.petscOptions = parsePetscOptions(study.raw("petsc_options"), study.keyPath("petsc_options"));
   s.writeFields = study.boolean("write_fields");
   s.progressEvery = study.integer("progress_every");
+  const Params cp = study.section("checkpoint");
+  s.checkpoint.everySteps = cp.integer("every_steps");
+  s.checkpoint.everySeconds = cp.real("every_seconds");
   return s;
 }
 

@@ -60,6 +60,12 @@ struct TimeSteppingSetup {
   long maxSteps = 1000000;
 };
 
+// Checkpoints of a run (physics/LithiationCheckpoint.hpp); 0 switches a criterion off, both 0: none.
+struct CheckpointSetup {
+  long everySteps = 50;         // accepted time steps between checkpoints
+  double everySeconds = 600.0;  // wall time between checkpoints [s]
+};
+
 // Everything the lithiation solver (and the 1-D reference solutions in tests/lithiation) needs.
 struct LithiationSetup {
   std::string name;
@@ -85,6 +91,7 @@ struct LithiationSetup {
   PetscOptionList petscOptions;  // applied under the prefix lithiation_
   bool writeFields = true;
   long progressEvery = 10;
+  CheckpointSetup checkpoint;
 
   // Spec section 5.
   double cMax() const { return active.material.cMax; }

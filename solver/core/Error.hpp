@@ -14,6 +14,13 @@ class InputError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// An input error that ends the whole run rather than one study: `ssbvox run --restart` with a case that does
+// not fit the checkpoint in the output directory (running the other studies would mix two inputs there).
+class RestartInputError : public InputError {
+ public:
+  using InputError::InputError;
+};
+
 class RunError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;

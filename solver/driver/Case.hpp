@@ -22,6 +22,7 @@ struct CaseInput {
   std::string text;                 // the case file's YAML
   std::filesystem::path file;       // where it came from: relative volume paths and messages (may be empty)
   std::vector<Override> overrides;  // applied in order, before validation
+  bool restart = false;             // `ssbvox run --restart` (one case only; refused for sweep / calibrate)
 };
 
 struct StudyEntry {

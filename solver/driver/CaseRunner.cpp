@@ -38,7 +38,7 @@ void onRoot(MPI_Comm comm, F&& f) {
 
 }  // namespace
 
-CaseResult runCase(MPI_Comm comm, const Case& c, const std::filesystem::path& outDir) {
+CaseResult runCase(MPI_Comm comm, const Case& c, const std::filesystem::path& outDir, bool restart) {
   const double t0 = Log::elapsed();
 
   // The directory, its lock and the leftovers of a killed run.
@@ -116,13 +116,15 @@ CaseResult runCase(MPI_Comm comm, const Case& c, const std::filesystem::path& ou
     Json entry;
     entry["name"] = s.name;
     entry["type"] = s.type->type;
-    StudyContext ctx{vol, c.phases, fields.get(), outDir, s.name};
+    StudyContext ctx{vol, c.phases, fields.get(), outDir, s.name, restart};
     try {
       ScopedTimer t(fmt::format("study '{}' ({})", s.name, s.type->type));
       Json r = s.type->run(ctx, s.params);
       entry["status"] = "ok";
       entry["seconds"] = t.seconds();
       for (auto& [k, v] : r.items()) entry[k] = v;
+    } catch (const RestartInputError&) {
+      throw;  // the case does not fit the checkpoints in outDir: nothing more should run or be written
     } catch (const InputError& e) {
       // loadCase ran the study's prepare step: an input error now is a gap there. It is recorded like a
       // run-time failure (the remaining studies still run) and the exit status says input error.

@@ -21,8 +21,10 @@ struct CaseResult {
 // temporary files a killed run left there, writes results.json (after each study, atomically), fields.h5 +
 // fields.xdmf and the saved volume. A study that fails is recorded in results.json and the others still run.
 // Throws InputError for problems found only in the voxels (unclaimed labels, unreadable file content) and
-// RunError for output failures, before or between studies.
-CaseResult runCase(MPI_Comm comm, const Case& c, const std::filesystem::path& outDir);
+// RunError for output failures, before or between studies. `restart` (ssbvox run --restart): studies that
+// keep checkpoints (lithiation) continue from the one in `outDir`; a checkpoint written for other inputs ends
+// the run with a RestartInputError.
+CaseResult runCase(MPI_Comm comm, const Case& c, const std::filesystem::path& outDir, bool restart = false);
 
 // The console summary of a run (the tables of each successful study), as `ssbvox run` prints it.
 std::string caseSummary(const Json& results, const std::filesystem::path& outDir);

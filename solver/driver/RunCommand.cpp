@@ -28,10 +28,18 @@ bool hasKey(const CaseInput& input, const char* key) {
 int runCommand(MPI_Comm comm, const CaseInput& input) {
   int rank = 0;
   MPI_Comm_rank(comm, &rank);
+  for (const char* key : {"sweep", "calibrate"})
+    if (input.restart && hasKey(input, key))
+      throwInput(
+          "--restart: {}: the case file has `{}:`; --restart continues a single case from the checkpoints in "
+          "its "
+          "output directory. Run the case of the point to continue on its own (its output.dir) with "
+          "--restart",
+          input.file.string(), key);
   if (hasKey(input, "sweep")) return runSweep(comm, input).exitStatus;
   if (hasKey(input, "calibrate")) return runCalibration(comm, input).exitStatus;
   const Case c = loadCase(comm, input);
-  const CaseResult r = runCase(comm, c, c.output.dir);
+  const CaseResult r = runCase(comm, c, c.output.dir, input.restart);
   if (rank == 0) {
     std::printf("%s", caseSummary(r.results, c.output.dir).c_str());
     std::fflush(stdout);

@@ -1,5 +1,6 @@
 // ssbvox: voxel-based multiphysics for all-solid-state battery microstructures.
-//   ssbvox run CASE.yaml [--set key.path=value ...] [-- PETSc options]   (a case, a sweep or a calibration)
+//   ssbvox run CASE.yaml [--set key.path=value ...] [--restart] [-- PETSc options]   (a case, a sweep or a
+//                                                                                   calibration)
 //   ssbvox info VOLUME [--json]
 //   ssbvox params
 //   ssbvox --version
@@ -47,6 +48,11 @@ int main(int argc, char** argv) {
       app.add_subcommand("run", "Run a case file: ssbvox run CASE.yaml [--set key=value] [-- PETSc options]");
   runCmd->add_option("case", caseFile, "Case YAML file")->required();
   runCmd->add_option("--set", assignments, "Override a YAML value, e.g. --set volume.voxel_size='20 nm'");
+  bool restart = false;
+  runCmd->add_flag(
+      "--restart", restart,
+      "Continue from the checkpoints in the output directory (lithiation studies); without one a "
+      "study starts from t = 0");
 
   ssb::VolumeFileSpec spec;
   spec.context = "info";
@@ -92,6 +98,7 @@ int main(int argc, char** argv) {
         input.file = caseFile;
         input.text = ssb::readCaseFile(comm, caseFile);
         for (const auto& a : assignments) input.overrides.push_back(ssb::parseOverride(a));
+        input.restart = restart;
         code = ssb::runCommand(comm, input);  // one case, a sweep or a calibration
       } else if (*infoCmd) {
         if (!rawShape.empty()) spec.rawShape = {rawShape[2], rawShape[1], rawShape[0]};

@@ -120,6 +120,26 @@ math(EXPR kill_timeout "300 * ${SSB_TEST_TIMEOUT_FACTOR}")
 set_tests_properties(cli_kill_and_lock PROPERTIES TIMEOUT ${kill_timeout} PROCESSORS 2)
 ssb_isolate_test(cli_kill_and_lock)
 
+# Checkpoints and --restart of the lithiation study (restart_test.sh), on the lithiation quickstart cut to
+# 8 x 4 x 4 voxels (the whole cycle: cc, cv, rest, cc, ~140 steps, ~1 s CPU): a run killed with SIGKILL after its
+# first checkpoint, continued with --restart, ends with the uninterrupted run's results (tolerances in
+# tests/cli/restart_spec.yaml); a finished study is not recomputed; an edited case is refused (exit 2).
+# Each restarts on the other rank count (1 -> 2, 2 -> 1): the checkpoint is in voxel order.
+foreach(np 1 2)
+  math(EXPR rnp "3 - ${np}")
+  add_test(NAME cli_restart_np${np}
+           COMMAND bash ${CLI}/restart_test.sh $<TARGET_FILE:ssbvox> $<TARGET_FILE:ssb_test_jsoncheck>
+                   $<TARGET_FILE:ssb_gold_compare> ${CLI}/restart_spec.yaml
+                   ${CMAKE_SOURCE_DIR}/inputs/lithiation_quickstart.yaml ${B}/restart_np${np} ${np} ${rnp}
+                   "volume.generate.shape=[8,4,4]" ${SSB_MPIEXEC}
+           WORKING_DIRECTORY ${B})
+  math(EXPR restart_timeout "240 * ${SSB_TEST_TIMEOUT_FACTOR}")
+  set_tests_properties(cli_restart_np${np} PROPERTIES TIMEOUT ${restart_timeout} PROCESSORS 2)
+  ssb_isolate_test(cli_restart_np${np})
+endforeach()
+ssb_add_cli_test(NAME cli_bad_restart_sweep EXPECT_ERROR "--restart: .*the case file has `sweep:`" EXIT_CODE 2
+                 ARGS run ${CMAKE_SOURCE_DIR}/inputs/sweep_porosity.yaml --restart)
+
 # --- hostile inputs (issues 11 and 12): input errors (exit 2) naming the key, found before anything runs ---
 ssb_add_cli_test(NAME cli_bad_set_empty_path EXPECT_ERROR "--set '\\.': the key path has an empty part" EXIT_CODE 2
                  ARGS run ${CASES}/gen.yaml --set .=1)
