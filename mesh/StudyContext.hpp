@@ -14,9 +14,10 @@ namespace ssb {
 struct StudyContext {
   const Volume& volume;
   const PhaseMap& phases;
-  FieldWriter* fields;                 // may be null (output.fields: false); write only through it
-  std::filesystem::path outputDir;     // exists; rank 0 writes CSV/PNG here (temp + rename)
-  std::string studyName;               // unique per case; prefix for field names and file names
+  FieldWriter* fields;              // may be null (output.fields: false); write only through it
+  std::filesystem::path outputDir;  // exists; rank 0 writes CSV/PNG here (temp + rename); empty = no files
+                                    // (morphology only: the twin's tuning loop)
+  std::string studyName;            // unique per case; prefix for field names and file names
 };
 
 }  // namespace ssb

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "postprocess/Twin.hpp"
 #include "solver/core/Error.hpp"
 #include "solver/core/MpiUtil.hpp"
 #include "solver/core/Resources.hpp"
@@ -153,6 +154,7 @@ Case loadCase(MPI_Comm comm, const CaseInput& input) {
   }
   Params volume(root["volume"], volumeSchema(), "volume");
   VolumePlan plan = planVolume(comm, volume);
+  if (plan.source == "generated:twin") checkTwinInputs(volume, phases, plan.geometry);
 
   Case c{input.file, root, inputText, volume, std::move(phases), std::move(studies), output, plan, {}};
   c.measured = parseMeasured(root["measured"]);

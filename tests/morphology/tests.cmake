@@ -6,6 +6,7 @@ ssb_add_gtest(NAME morph_kernels SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/morphology/
 ssb_add_gtest(NAME morph_shapes SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/morphology/MorphShapesTest.cpp
               RANKS 1 2 LIBS ssb_postprocess TIMEOUT 120)
 ssb_add_gtest(NAME morph_study SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/morphology/MorphStudyTest.cpp
+              ${CMAKE_CURRENT_SOURCE_DIR}/morphology/TwinTest.cpp
               RANKS 1 2 LIBS ssb_postprocess TIMEOUT 120)
 ssb_add_gtest(NAME morph_reference SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/morphology/MorphReferenceTest.cpp
               RANKS 1 2 LIBS ssb_postprocess TIMEOUT 180)
