@@ -38,9 +38,9 @@ Schema targetSchema(const std::string& path, const std::string& doc, const std::
                     bool withFace) {
   Schema sc(path, doc);
   sc.real("value", std::nullopt, unit, 0, maxValue,
-          "Target value" + std::string(unit == "m" ? " [m]." : " [1]."), true);
+          "Target value" + std::string(unit == "m" ? " [m]." : " [1]."), unit == "m");
   sc.real("tolerance", std::nullopt, unit, 0, kInf,
-          "Accepted |achieved - value|" + std::string(unit == "m" ? " [m]" : " [1]") + "; > 0.", true);
+          "Accepted abs(achieved - value)" + std::string(unit == "m" ? " [m]" : " [1]") + "; > 0.", true);
   if (withFace)
     sc.choice("face", "z-", {"x-", "x+", "y-", "y+", "z-", "z+"},
               "Domain face of the current collector (the morphology study's connected_to).");
@@ -75,7 +75,7 @@ const Schema& twinSchema() {
         .withUnit("1")
         .range(0, 1);
     sc.real("volume_fraction_tolerance", "0.005", "1", 0, 0.5,
-            "Accepted |achieved - target| of each volume fraction [1]; > 0.", true);
+            "Accepted abs(achieved - target) of each volume fraction [1]; > 0.", true);
     sc.declare("active_d50", ParamType::Section, std::nullopt,
                "Number-weighted median equivalent diameter of the active particles after the watershed split "
                "(morphology particles.<active>.d50) [m]; tunes `radius`.")

@@ -31,7 +31,7 @@ generate:
     volume_fraction_tolerance: 0.005
     active_d50: {value: 6 um, tolerance: 0.5 um}
     electrolyte_thickness: {value: 1.6 um, tolerance: 0.1 um}
-    coverage: {value: 0.70, tolerance: 0.03}
+    coverage: {value: 0.78, tolerance: 0.03}
     connected: {value: 0.97, tolerance: 0.03, face: z-}
 )";
 
@@ -46,14 +46,23 @@ TwinResult twin(MPI_Comm comm, const Params& vol) {
   return generateTwin(comm, vol, test::composite(), plan.geometry);
 }
 
-// The twin of kTwin on all ranks, made once per process (both tests below use it).
-const TwinResult& worldTwin() {
-  static std::unique_ptr<TwinResult> r;
-  if (!r) r = std::make_unique<TwinResult>(twin(MPI_COMM_WORLD, volumeParams(kTwin)));
-  return *r;
-}
+// The twin of kTwin on all ranks, made once per process (two tests use it) and released before PETSc ends.
+class Twin : public ::testing::Test {
+ public:
+  static void TearDownTestSuite() { s_world.reset(); }
 
-TEST(Twin, MeetsEveryTargetWithinTolerance) {
+ protected:
+  static const TwinResult& worldTwin() {
+    if (!s_world) s_world = std::make_unique<TwinResult>(twin(MPI_COMM_WORLD, volumeParams(kTwin)));
+    return *s_world;
+  }
+
+ private:
+  static std::unique_ptr<TwinResult> s_world;
+};
+std::unique_ptr<TwinResult> Twin::s_world;
+
+TEST_F(Twin, MeetsEveryTargetWithinTolerance) {
   const TwinResult& t = worldTwin();
   ASSERT_TRUE(t.report["met"].get<bool>());
   // Measured afresh on the returned volume.
@@ -77,17 +86,19 @@ write_fields: false
                                 "twin");
   EXPECT_NEAR(m["particles"]["NMC"]["d50"].get<double>(), 6 * um, 0.5 * um);
   EXPECT_NEAR(m["local_thickness"]["LPS"]["mean"].get<double>(), 1.6 * um, 0.1 * um);
-  EXPECT_NEAR(m["coverage"]["NMC"]["electrolyte_fraction"].get<double>(), 0.70, 0.03);
+  EXPECT_NEAR(m["coverage"]["NMC"]["electrolyte_fraction"].get<double>(), 0.78, 0.03);
   EXPECT_NEAR(m["connectivity"]["NMC"]["connected_to"]["fraction"].get<double>(), 0.97, 0.03);
   // The report holds what was measured, with units, and the knobs moved from their starting values.
   EXPECT_DOUBLE_EQ(t.report["targets"]["coverage"]["achieved"].get<double>(),
                    m["coverage"]["NMC"]["electrolyte_fraction"].get<double>());
   EXPECT_EQ(t.report["units"]["targets.active_d50"], "m");
-  EXPECT_GE(t.report["evaluations"].get<int>(), 1);
+  EXPECT_NE(t.report["parameters"]["pore_contact"].get<double>(),
+            0.5);  // coverage 0.78 needed a tuned placement
+  EXPECT_GE(t.report["evaluations"].get<int>(), 3);
   EXPECT_EQ(t.volume.source, "generated:twin");
 }
 
-TEST(Twin, RankIndependentSameVolumeOnOneRank) {
+TEST_F(Twin, RankIndependentSameVolumeOnOneRank) {
   const TwinResult& all = worldTwin();
   const std::vector<uint16_t> a = gatherLabels(all.volume);
   int rank = 0;
@@ -100,7 +111,7 @@ TEST(Twin, RankIndependentSameVolumeOnOneRank) {
   EXPECT_TRUE(gatherLabels(one.volume) == a) << "the twin differs between 1 and 2 ranks";
 }
 
-TEST(Twin, UnreachableTargetIsARunErrorNamingIt) {
+TEST_F(Twin, UnreachableTargetIsARunErrorNamingIt) {
   // With 10 % pores even pores placed only against NMC (pore_contact 1) leave most of its surface to the
   // electrolyte: a coverage of 0.02 is out of the generator's reach.
   const Params vol = volumeParams(kTwin, {"generate.shape=[24, 24, 24]",
@@ -128,7 +139,7 @@ void expectInputError(const std::vector<std::string>& overrides, const std::stri
   }
 }
 
-TEST(Twin, BadInputsNameTheKey) {
+TEST_F(Twin, BadInputsNameTheKey) {
   expectInputError({"generate.twin.volume_fractions={NMC: 0.7, pore: 0.4}"},
                    "volume.generate.twin.volume_fractions: the fractions sum to 1.1, over 1");
   expectInputError({"generate.twin.volume_fractions={NMC: 0.5, LPS: 0.3, pore: 0.1}"},
