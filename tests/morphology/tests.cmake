@@ -18,7 +18,7 @@ ssb_add_gtest(NAME morph_particles SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/morpholog
               RANKS 1 2 LIBS ssb_postprocess TIMEOUT 60)
 # The example twin (thesis composite 255-15h): exit 0 only when the tuned volume meets every target. One rank:
 # the twin's rank independence is Twin.RankIndependentSameVolumeOnOneRank.
-ssb_add_cli_test(NAME twin_example RANKS 1 TIMEOUT 120
+ssb_add_cli_test(NAME twin_example RANKS 1
                  ARGS run ${CMAKE_SOURCE_DIR}/inputs/twin_255_15h.yaml --set output.dir=twin_example)
 # Through the driver: the twin's targets are checked with the phases before anything is generated (exit 2).
 ssb_add_cli_test(NAME twin_bad_fractions EXPECT_ERROR "volume.generate.twin.volume_fractions: the fractions sum to 1.1, over 1"
