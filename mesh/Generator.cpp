@@ -33,6 +33,84 @@ const Schema& shapeSchema() {
   return s;
 }
 
+// A target of the twin: value and tolerance in `unit` ("m" for sizes, "1" for fractions).
+Schema targetSchema(const std::string& path, const std::string& doc, const std::string& unit, double maxValue,
+                    bool withFace) {
+  Schema sc(path, doc);
+  sc.real("value", std::nullopt, unit, 0, maxValue,
+          "Target value" + std::string(unit == "m" ? " [m]." : " [1]."), unit == "m");
+  sc.real("tolerance", std::nullopt, unit, 0, kInf,
+          "Accepted abs(achieved - value)" + std::string(unit == "m" ? " [m]" : " [1]") + "; > 0.", true);
+  if (withFace)
+    sc.choice("face", "z-", {"x-", "x+", "y-", "y+", "z-", "z+"},
+              "Domain face of the current collector (the morphology study's connected_to).");
+  return sc;
+}
+
+const Schema& twinSchema() {
+  static const Schema lengthT = targetSchema(
+      "volume.generate.twin.<size target>",
+      "A size target (active_d50, electrolyte_d50, electrolyte_thickness): value and tolerance as lengths.",
+      "m", 1, false);
+  static const Schema fracT = targetSchema("volume.generate.twin.coverage",
+                                           "Share of the active phase's interface area that borders the "
+                                           "electrolyte (morphology coverage.<active>.electrolyte_fraction).",
+                                           "1", 1, false);
+  static const Schema connT =
+      targetSchema("volume.generate.twin.connected",
+                   "Share of the active phase's volume in clusters touching `face` (morphology "
+                   "connectivity.<active>.connected_to.fraction).",
+                   "1", 1, true);
+  static const Schema s = [] {
+    Schema sc(
+        "volume.generate.twin",
+        "Morphology targets of `kind: twin` (docs/studies.md, Digital twins). Every target is optional; "
+        "each is measured with the morphology study's own metrics on the generated volume and met within "
+        "its tolerance, or the run stops with a RunError listing target, tolerance and achieved value.");
+    sc.declare(
+          "volume_fractions", ParamType::RealMap, "{}",
+          "Target volume fraction per phase name (the phases of active_label, electrolyte_label, "
+          "pore_label), e.g. {NMC: 0.444, LPS: 0.386, pore: 0.167}; all three may be given (their sum is "
+          "spread evenly), each within volume_fraction_tolerance.")
+        .withUnit("1")
+        .range(0, 1);
+    sc.real("volume_fraction_tolerance", "0.005", "1", 0, 0.5,
+            "Accepted abs(achieved - target) of each volume fraction [1]; > 0.", true);
+    sc.declare("active_d50", ParamType::Section, std::nullopt,
+               "Number-weighted median equivalent diameter of the active particles after the watershed split "
+               "(morphology particles.<active>.d50) [m]; tunes `radius`.")
+        .nest(lengthT)
+        .makeOptional();
+    sc.declare("electrolyte_d50", ParamType::Section, std::nullopt,
+               "Median equivalent diameter of the electrolyte's watershed particles (morphology "
+               "particles.<electrolyte>.d50) [m]; tunes `pore_radius` unless electrolyte_thickness is "
+               "given (then it is only checked).")
+        .nest(lengthT)
+        .makeOptional();
+    sc.declare(
+          "electrolyte_thickness", ParamType::Section, std::nullopt,
+          "Mean local thickness of the electrolyte (morphology local_thickness.<electrolyte>.mean, border "
+          "open) [m]; tunes `pore_radius`.")
+        .nest(lengthT)
+        .makeOptional();
+    sc.declare("coverage", ParamType::Section, std::nullopt,
+               "Coverage of the active phase by the electrolyte [1]; tunes `pore_contact`.")
+        .nest(fracT)
+        .makeOptional();
+    sc.declare(
+          "connected", ParamType::Section, std::nullopt,
+          "Share of the active phase connected to the current-collector face [1]; checked, not tuned (the "
+          "composite generator has no parameter that moves it on its own).")
+        .nest(connT)
+        .makeOptional();
+    sc.integer("max_passes", "4", 1, 100, "Outer passes over the tuned parameters.");
+    sc.integer("max_evaluations", "40", 1, 10000,
+               "Generated and measured volumes at most (each is one generation plus the metrics).");
+    return sc;
+  }();
+  return s;
+}
+
 }  // namespace
 
 const Schema& generatorSchema() {
@@ -43,9 +121,12 @@ const Schema& generatorSchema() {
         "`sphere_pack` (periodic overlapping spheres of one integer radius, bit-identical to "
         "shared/research/tortuosity_baseline/make_sphere_pack.py; label 1 = pore, 0 = solid), `spheres` "
         "(polydisperse log-normal radii, overlapping or not), `ellipsoids` (aligned or randomly oriented), "
-        "`layers`, `composite` (active particles + electrolyte + pores at target volume fractions), `shapes` "
-        "(explicit primitives for analytic tests).");
-    sc.choice("kind", std::nullopt, {"sphere_pack", "spheres", "ellipsoids", "layers", "composite", "shapes"},
+        "`layers`, `composite` (active particles + electrolyte + pores at target volume fractions), `twin` "
+        "(the "
+        "composite with its radii, pore placement and fractions tuned to the morphology targets of `twin:`), "
+        "`shapes` (explicit primitives for analytic tests).");
+    sc.choice("kind", std::nullopt,
+              {"sphere_pack", "spheres", "ellipsoids", "layers", "composite", "twin", "shapes"},
               "Generator.");
     sc.declare("shape", ParamType::IntList, std::nullopt, "[nz, ny, nx] voxels.").range(1, kInf);
     sc.integer("seed", "1", 0, 9.2e18, "RNG seed (SplitMix64).");
@@ -79,11 +160,22 @@ const Schema& generatorSchema() {
             "composite: std of the log-normal active particle radius (voxels).");
     sc.real("pore_radius", "2", "", 0.5, 1e6, "composite: mean pore radius (voxels).");
     sc.real("pore_radius_std", "0", "", 0, 1e6, "composite: std of the log-normal pore radius (voxels).");
+    sc.real(
+        "pore_contact", "0.5", "", 0, 1,
+        "composite: where pores go. A candidate pore whose ball grown by one voxel holds active voxels is "
+        "kept with probability min(1, 2 c), any other with min(1, 2 (1 - c)): 0.5 = anywhere (unbiased), 1 "
+        "= only against active particles (low coverage of the active phase by the electrolyte), 0 = never "
+        "touching them.");
     sc.integer("active_label", "2", 0, 65535, "composite: label of active particles.");
     sc.integer("electrolyte_label", "1", 0, 65535, "composite: label of the electrolyte.");
     sc.integer("pore_label", "0", 0, 65535, "composite: label of pores.");
     sc.real("tolerance", "0.002", "", 1e-6, 0.05,
             "Stop when a target volume fraction is met within this absolute value.");
+    sc.declare(
+          "twin", ParamType::Section, std::nullopt,
+          "twin: the morphology targets and the tuning budget; the composite keys are the starting point.")
+        .nest(twinSchema())
+        .makeOptional();
     sc.declare("shapes", ParamType::SectionList, std::nullopt, "shapes: list of primitives.")
         .nest(shapeSchema())
         .makeOptional();
@@ -301,7 +393,9 @@ void checkGeneratorParams(const Params& gen) {
     if (th.size() != ll.size() || th.empty())
       throwInput("{}: thicknesses and layer_labels need the same, non-zero length", gen.path());
   }
-  if (kind == "composite") {
+  if (kind == "twin" && !gen.has("twin"))
+    throwInput("{}: kind twin needs a `twin:` section with the morphology targets", gen.path());
+  if (kind == "composite" || kind == "twin") {
     const long act = gen.integer("active_label"), ely = gen.integer("electrolyte_label"),
                pore = gen.integer("pore_label");
     if (act == ely || act == pore || ely == pore) throwInput("{}: the three labels must differ", gen.path());
@@ -409,6 +503,8 @@ Volume generateVolume(MPI_Comm comm, const Params& gen, double spacing) {
       while (pos >= th[layer]) pos -= th[layer++];
       v.labels[static_cast<size_t>(li)] = static_cast<uint16_t>(ll[layer]);
     });
+  } else if (kind == "twin") {
+    throwRun("{}: kind twin is tuned by the case runner (postprocess/Twin), not generated here", gen.path());
   } else if (kind == "composite") {
     const uint16_t act = static_cast<uint16_t>(gen.integer("active_label"));
     const uint16_t ely = static_cast<uint16_t>(gen.integer("electrolyte_label"));
@@ -422,11 +518,22 @@ Volume generateVolume(MPI_Comm comm, const Params& gen, double spacing) {
       s.r = rng.logNormal(ra, rsa);
       return true;
     };
+    const double contact = gen.real("pore_contact");
     auto drawPore = [&](Shape& s) {
-      randomCentre(s);
-      s.type = Shape::Sphere;
-      s.r = rng.logNormal(rp, rsp);
-      return true;
+      for (int attempt = 0; attempt < 20000; ++attempt) {
+        randomCentre(s);
+        s.type = Shape::Sphere;
+        s.r = rng.logNormal(rp, rsp);
+        if (contact == 0.5) return true;  // unbiased: no extra draw, the volumes of earlier versions
+        Shape grown = s;
+        grown.r += 1.0;
+        const bool touches =
+            globalSum(comm, painter.paint(
+                                grown, pore, [&](uint16_t l) { return l == act; }, false)) > 0;
+        const double keep = touches ? std::min(1.0, 2 * contact) : std::min(1.0, 2 * (1 - contact));
+        if (rng.uniform() < keep) return true;
+      }
+      return false;
     };
     int64_t ta = static_cast<int64_t>(std::llround(gen.real("active_fraction") * static_cast<double>(total)));
     int64_t tp = static_cast<int64_t>(std::llround(gen.real("pore_fraction") * static_cast<double>(total)));

@@ -15,7 +15,8 @@ struct StudyContext {
   const Volume& volume;
   const PhaseMap& phases;
   FieldWriter* fields;              // may be null (output.fields: false); write only through it
-  std::filesystem::path outputDir;  // exists; rank 0 writes CSV/PNG here (temp + rename)
+  std::filesystem::path outputDir;  // exists; rank 0 writes CSV/PNG here (temp + rename); empty = no files
+                                    // (morphology only: the twin's tuning loop)
   std::string studyName;            // unique per case; prefix for field names and file names
   bool restart = false;             // `ssbvox run --restart`: continue from the study's checkpoint, if any
 };

@@ -444,6 +444,8 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
   const auto& particlePhases = opt.particlePhases;
   const WatershedOptions& wsOpt = opt.wsOpt;
 
+  // An empty outputDir (the twin's tuning loop) computes every metric and writes no file.
+  const bool writeFiles = !ctx.outputDir.empty();
   Json result;
   Json units;
   Json files = Json::array();
@@ -547,6 +549,7 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
           }
           os << "\n";
         }
+        if (!writeFiles) return;
         writeFileAtomic(path, os.str());
         if (plots) writeChartPng(png, ch);
       });
@@ -639,6 +642,7 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
           }
           os << "\n";
         }
+        if (!writeFiles) return;
         writeFileAtomic(path, os.str());
         if (plots) writeChartPng(png, ch);
       });
@@ -955,6 +959,7 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
           ch.series[0].y.push_back(cn);
           ch.series[1].y.push_back(cv);
         }
+        if (!writeFiles) return;
         writeFileAtomic(path, os.str());
         if (!png.empty()) writeChartPng(png, ch);
       });
@@ -1072,6 +1077,7 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
           ch.series[0].y.push_back(f);
         }
         ch.refLines.clear();
+        if (!writeFiles) return;
         writeFileAtomic(path, os.str());
         if (plots) writeChartPng(png, ch);
       });
@@ -1198,6 +1204,7 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
           }
           os << "\n";
         }
+        if (!writeFiles) return;
         writeFileAtomic(path, os.str());
         if (!png.empty()) writeChartPng(png, ch);
       });
@@ -1274,6 +1281,7 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
           }
           os << "\n";
         }
+        if (!writeFiles) return;
         writeFileAtomic(path, os.str());
         if (!png.empty()) writeChartPng(png, ch);
       });
@@ -1354,6 +1362,7 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
              << csvNumber(q.equivalentDiameter) << "," << csvNumber(q.feret) << "," << csvNumber(q.area)
              << "," << csvNumber(q.sphericity) << "," << csvNumber(q.peakRadius) << "," << q.contacts << ","
              << csvNumber(q.contactArea) << "," << (q.faces ? 1 : 0) << "\n";
+        if (!writeFiles) return;
         writeFileAtomic(path, os.str());
         if (png.empty()) return;
         std::vector<double> d;

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "postprocess/Twin.hpp"
 #include "solver/core/Error.hpp"
 #include "solver/core/MpiUtil.hpp"
 #include "solver/core/Resources.hpp"
@@ -18,6 +19,9 @@ namespace {
 // Reading and labelling the volume alone: labels (2 B), phase and mask arrays, the labels field written as
 // doubles to fields.h5 (8 B) and PETSc's scatter for it.
 constexpr double kVolumeBytesPerVoxel = 24;
+// A twin measures each candidate volume with the morphology metrics (105 B/voxel, StudyRegistry) and keeps the
+// volume that met its targets (2 B/voxel).
+constexpr double kTwinBytesPerVoxel = 107;
 // MPI, PETSc and hypre per process before any voxel (docs/benchmarks.md: ~80 MB at 64^3).
 constexpr double kFixedBytesPerRank = 100e6;
 
@@ -39,6 +43,10 @@ void checkSize(MPI_Comm comm, const Case& c) {
 
   std::string what = "the volume alone";
   double perVoxel = kVolumeBytesPerVoxel;
+  if (c.plan.source == "generated:twin") {
+    perVoxel = kTwinBytesPerVoxel;
+    what = fmt::format("the twin's tuning (morphology metrics on each candidate, ~{:.0f} B/voxel)", perVoxel);
+  }
   for (const auto& s : c.studies)
     if (s.type->bytesPerVoxel > perVoxel) {
       perVoxel = s.type->bytesPerVoxel;
@@ -153,6 +161,7 @@ Case loadCase(MPI_Comm comm, const CaseInput& input) {
   }
   Params volume(root["volume"], volumeSchema(), "volume");
   VolumePlan plan = planVolume(comm, volume);
+  if (plan.source == "generated:twin") checkTwinInputs(volume, phases, plan.geometry);
 
   Case c{input.file, root, inputText, volume, std::move(phases), std::move(studies), output, plan, {}};
   c.measured = parseMeasured(root["measured"]);

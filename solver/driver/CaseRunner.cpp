@@ -6,6 +6,7 @@
 
 #include "mesh/FieldWriter.hpp"
 #include "mesh/VolumeWriter.hpp"
+#include "postprocess/Twin.hpp"
 #include "solver/core/AtomicFile.hpp"
 #include "solver/core/Log.hpp"
 #include "solver/core/MpiUtil.hpp"
@@ -62,7 +63,13 @@ CaseResult runCase(MPI_Comm comm, const Case& c, const std::filesystem::path& ou
   results["complete"] = false;  // true once every study has run and every file is in place
 
   Volume vol;
-  {
+  Json twin;
+  if (c.plan.source == "generated:twin") {
+    ScopedTimer t("generating the twin");
+    TwinResult tr = generateTwin(comm, c.volume, c.phases, c.plan.geometry);
+    vol = std::move(tr.volume);
+    twin = std::move(tr.report);
+  } else {
     ScopedTimer t("loading volume");
     vol = loadVolume(comm, c.volume, c.plan);
   }
@@ -85,6 +92,7 @@ CaseResult runCase(MPI_Comm comm, const Case& c, const std::filesystem::path& ou
               count, frac);
   }
   jv["phases"] = jp;
+  if (!twin.is_null()) jv["twin"] = twin;
   results["volume"] = jv;
 
   if (c.output.saveVolume) {
@@ -166,6 +174,7 @@ CaseResult runCase(MPI_Comm comm, const Case& c, const std::filesystem::path& ou
 
 std::string caseSummary(const Json& results, const std::filesystem::path& outDir) {
   std::string s = fmt::format("\n=== ssbvox results ({}) ===\n", results["volume"].value("source", ""));
+  if (results["volume"].contains("twin")) s += twinSummary(results["volume"]["twin"]) + "\n";
   for (const auto& e : results["studies"]) {
     if (e.value("status", "") != "ok") continue;
     const std::string type = e.value("type", "");
