@@ -265,6 +265,10 @@ const Schema& lithiationSchema() {
         "petsc_options", ParamType::Any, "{}",
         "PETSc options of this study's TS / SNES / KSP without the leading dash and prefix, applied under "
         "the prefix lithiation_ (command-line -lithiation_... wins).");
+    sc.choice("linear_solver", "auto", {"auto", "direct", "fieldsplit"},
+              "Linear solver inside Newton: MUMPS LU (direct), or GMRES with a fieldsplit preconditioner, "
+              "BoomerAMG on the potentials (fieldsplit); auto takes direct below 20000 unknowns, where it is "
+              "measured to be faster (docs/benchmarks.md). Tune either under petsc_options.");
     sc.boolean("write_fields", "true",
                "Write x, phi_e, phi_s and the reaction current as an XDMF time series.");
     sc.integer("progress_every", "10", 1, 1e9, "Print a progress line every this many time steps.");
@@ -451,6 +455,7 @@ LithiationSetup prepareLithiation(const Params& study, const PhaseMap& phases) {
   s.timeStepping.maxStep = ts.has("max_step") ? ts.real("max_step") : 0.0;
   s.timeStepping.maxSteps = ts.integer("max_steps");
   s.petscOptions = parsePetscOptions(study.raw("petsc_options"), study.keyPath("petsc_options"));
+  s.linearSolver = study.text("linear_solver");
   s.writeFields = study.boolean("write_fields");
   s.progressEvery = study.integer("progress_every");
   return s;

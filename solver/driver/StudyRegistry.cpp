@@ -155,8 +155,12 @@ std::string lithiationSummary(const Json& r) {
 // PETSc options.
 void prepareLithiationStudy(const PrepareContext& ctx, const Params& study) {
   const LithiationSetup s = prepareLithiation(study, ctx.phases);
+  // `auto` decides by the size of the system, known only after the volume is loaded: check against the
+  // fieldsplit defaults (the dry run checks the user's values; whether a solver reads them is reported at
+  // the end of the run).
   checkPetscOptions(s.petscOptions, "lithiation_", SolverLevel::Transient,
-                    TimeIntegrator::defaultOptions(SystemKind::Direct));
+                    TimeIntegrator::defaultOptions(
+                        s.linearSolver == "direct" ? SystemKind::Direct : SystemKind::CoupledPotentials));
 }
 
 void prepareMorphology(const PrepareContext& ctx, const Params& study) {
