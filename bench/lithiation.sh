@@ -4,7 +4,8 @@
 #
 #   bench/lithiation.sh [BUILD_DIR] [RANKS]        (defaults: ../build, 2)
 #   env: SIZES="32 64"   SOLVER=auto|direct|fieldsplit (studies[0].linear_solver; unset: the YAML's)
-#        SET="--set studies[0].protocol.steps[0].max_time=10h ..." (extra overrides, e.g. a shortened run)
+#        CASE=other.yaml (default bench/lithiation_composite.yaml, e.g. a shortened protocol)
+#        SET="--set studies[0].progress_every=1 ..." (extra overrides without blanks)
 #        EXTRA="-lithiation_ksp_monitor ..." (PETSc options appended after --)   LABEL="options column text"
 #
 # The voxel size and the generator's radii scale with the edge so that the physical cell is the same at
@@ -29,7 +30,7 @@ for n in ${SIZES:-32 64}; do
   start=$(date +%s.%N)
   # shellcheck disable=SC2086
   mpiexec -n "$np" bash -c 'exec /usr/bin/time -f "maxrss_kb %M cpu_s %U %S" -o "$0/rss.$OMPI_COMM_WORLD_RANK" "$@"' "$tmp" \
-    "$exe" run "$here/lithiation_composite.yaml" --set "volume.generate.shape=[$n, $n, $n]" \
+    "$exe" run "${CASE:-$here/lithiation_composite.yaml}" --set "volume.generate.shape=[$n, $n, $n]" \
     --set "volume.voxel_size=${h} um" --set "volume.generate.radius=$(echo "5 / $h" | bc -l)" \
     --set "volume.generate.active_radius_std=$(echo "1 / $h" | bc -l)" \
     --set "volume.generate.pore_radius=$(echo "1.5 / $h" | bc -l)" \
