@@ -291,6 +291,10 @@ const Schema& lithiationSchema() {
     sc.real("mechanics_interval", "600 s", "s", 0.0, kInf,
             "Simulated time between two mechanics updates (also at t = 0 and at every protocol step end).",
             true);
+    sc.choice("linear_solver", "auto", {"auto", "direct", "fieldsplit"},
+              "Linear solver inside Newton: MUMPS LU (direct), or GMRES with a fieldsplit preconditioner, "
+              "BoomerAMG on the potentials (fieldsplit); auto takes direct below 20000 unknowns (a provisional "
+              "threshold, not yet measured: docs/benchmarks.md). Tune either under petsc_options.");
     sc.boolean("write_fields", "true",
                "Write x, phi_e, phi_s and the reaction current as an XDMF time series.");
     sc.integer("progress_every", "10", 1, 1e9, "Print a progress line every this many time steps.");
@@ -478,6 +482,7 @@ LithiationSetup prepareLithiation(const Params& study, const PhaseMap& phases) {
   s.timeStepping.maxStep = ts.has("max_step") ? ts.real("max_step") : 0.0;
   s.timeStepping.maxSteps = ts.integer("max_steps");
   s.petscOptions = parsePetscOptions(study.raw("petsc_options"), study.keyPath("petsc_options"));
+  s.linearSolver = study.text("linear_solver");
   s.writeFields = study.boolean("write_fields");
   s.progressEvery = study.integer("progress_every");
   const Params cp = study.section("checkpoint");

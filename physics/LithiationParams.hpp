@@ -88,7 +88,8 @@ struct LithiationSetup {
   double xLowerCutoff = 0.0;  // x where U(x) = cutoffs.lower, or the table end if U stays above it
   double frontSoc = 0.76;
   TimeSteppingSetup timeStepping;
-  PetscOptionList petscOptions;  // applied under the prefix lithiation_
+  PetscOptionList petscOptions;       // applied under the prefix lithiation_
+  std::string linearSolver = "auto";  // Newton's linear solver: auto | direct | fieldsplit
   bool writeFields = true;
   long progressEvery = 10;
   CheckpointSetup checkpoint;

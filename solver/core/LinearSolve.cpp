@@ -50,7 +50,32 @@ const PetscOptionList& defaultSolverOptions(SystemKind kind) {
       {"mg_levels_ksp_type", "chebyshev"},
       {"mg_levels_pc_type", "jacobi"},
   };
+  // The potential block gets the conduction settings above. Right preconditioning, so that ksp_rtol bounds
+  // the true residual |b - J dx| / |b| Newton sees; multiplicative (block Gauss-Seidel) so that the
+  // transport and scalar splits see the potential correction. The one coupling the splits leave out of the
+  // preconditioner entirely - the collector potential's column in the "phi" rows - is of rank one, which
+  // costs GMRES about one iteration.
+  static const PetscOptionList coupled = [] {
+    PetscOptionList o = {
+        {"ksp_type", "gmres"},
+        {"ksp_gmres_restart", "50"},
+        {"ksp_pc_side", "right"},
+        {"pc_type", "fieldsplit"},
+        {"pc_fieldsplit_type", "multiplicative"},
+        {"fieldsplit_phi_ksp_type", "preonly"},
+        {"fieldsplit_x_ksp_type", "preonly"},
+        {"fieldsplit_x_pc_type", "bjacobi"},
+        {"fieldsplit_x_sub_pc_type", "ilu"},
+        {"fieldsplit_cc_ksp_type", "preonly"},
+        {"fieldsplit_cc_pc_type", "jacobi"},
+    };
+    for (const auto& [k, v] : spd)
+      if (k != "ksp_type") o.emplace_back("fieldsplit_phi_" + k, v);
+    return o;
+  }();
   switch (kind) {
+    case SystemKind::CoupledPotentials:
+      return coupled;
     case SystemKind::SymmetricPositiveDefinite:
       return spd;
     case SystemKind::General:
@@ -61,6 +86,14 @@ const PetscOptionList& defaultSolverOptions(SystemKind kind) {
       return elasticity;
   }
   return general;
+}
+
+long directBelowRows() { return 20000; }
+
+SystemKind chooseSystemKind(SystemKind iterative, long rows, const std::string& choice) {
+  if (choice == "direct") return SystemKind::Direct;
+  if (choice == "iterative") return iterative;
+  return rows < directBelowRows() ? SystemKind::Direct : iterative;
 }
 
 namespace {

@@ -18,7 +18,18 @@ enum class SystemKind {
   General,                    // nonsymmetric, no structure assumed: GMRES + block Jacobi/ILU(0)
   Direct,                     // small systems and fallbacks: LU (MUMPS, in parallel too)
   Elasticity,  // vector SPD (3 dof per node) with the rigid-body near-null space set on the matrix: CG + GAMG
+  // Coupled fields with a conduction-like potential block (the physics names its splits through
+  // setFieldSplits: "phi" the potentials, a symmetric M-matrix up to row scaling; "x" a transport field with
+  // a mass term; "cc" bordered global scalars): right-preconditioned GMRES + multiplicative fieldsplit, hypre
+  // BoomerAMG on "phi", block Jacobi/ILU(0) on "x", Jacobi on "cc" (docs/solvers.md).
+  CoupledPotentials,
 };
+
+// A kind that scales (e.g. CoupledPotentials) on a system of `rows` unknowns, or Direct when `rows` is below
+// the size up to which MUMPS is measured to be faster (directBelowRows(); docs/benchmarks.md, lithiation).
+// `choice`: "auto" (that rule), "direct" or "iterative" (the user's, e.g. a study's `linear_solver` key).
+long directBelowRows();
+SystemKind chooseSystemKind(SystemKind iterative, long rows, const std::string& choice = "auto");
 
 // Default options of a kind (prefix-less), inserted after the user's so that the user's win.
 const PetscOptionList& defaultSolverOptions(SystemKind kind);

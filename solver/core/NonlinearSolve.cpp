@@ -38,6 +38,8 @@ NonlinearSolve::NonlinearSolve(MPI_Comm comm, NonlinearSolveSettings settings, V
   SSB_PETSC(SNESSetJacobian(m_snes, J, P ? P : J, &NonlinearSolve::jacobianCallback, this));
   SSB_PETSC(SNESSetTolerances(m_snes, m_settings.atol, m_settings.rtol, m_settings.stol,
                               m_settings.maxIterations, PETSC_DEFAULT));
+  if (m_settings.linearRtol > 0)
+    SSB_PETSC(KSPSetTolerances(ksp(), m_settings.linearRtol, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT));
   SSB_PETSC(SNESSetFromOptions(m_snes));
   notePetscOptionsRead(m_settings.prefix);
 }

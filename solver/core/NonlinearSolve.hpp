@@ -29,6 +29,7 @@ struct NonlinearSolveSettings {
   double atol = 1e-50;                          // |F|
   double stol = 1e-8;                           // |dx| / |x|
   int maxIterations = 50;
+  double linearRtol = 0.0;  // the Krylov solves' relative tolerance inside Newton; 0: PETSc's (1e-5)
 };
 
 struct NonlinearSolveResult {

@@ -394,13 +394,35 @@ void checkTsConverged(TS ts, const std::string& who, const std::string& prefix) 
   SSB_PETSC(TSGetStepNumber(ts, &steps));
   SSB_PETSC(TSGetStepRejections(ts, &rejects));
   SSB_PETSC(TSGetSNESFailures(ts, &fails));
+  // The last Newton solve's own reason, and its linear solve's when that is what failed: an iterative
+  // solver that stops short must be named, not hidden behind "failed nonlinear solves".
+  SNES snes = nullptr;
+  SSB_PETSC(TSGetSNES(ts, &snes));
+  SNESConvergedReason snesReason;
+  SSB_PETSC(SNESGetConvergedReason(snes, &snesReason));
+  std::string last;
+  if (snesReason < 0) {
+    last = fmt::format("; the last Newton solve: {}", SNESConvergedReasons[snesReason]);
+    if (snesReason == SNES_DIVERGED_LINEAR_SOLVE) {
+      KSP ksp = nullptr;
+      KSPConvergedReason kspReason;
+      PetscInt its = 0;
+      SSB_PETSC(SNESGetKSP(snes, &ksp));
+      SSB_PETSC(KSPGetConvergedReason(ksp, &kspReason));
+      SSB_PETSC(KSPGetIterationNumber(ksp, &its));
+      last += fmt::format(
+          " (the linear solve did not converge: {} after {} iterations; choose other ksp_/pc_ "
+          "options)",
+          KSPConvergedReasons[kspReason], static_cast<int>(its));
+    }
+  }
   throwRun(
       "{}: time integration failed at t = {:.6g} s after {} steps ({}; step size {:.3g} s, {} rejected "
       "steps, {} "
-      "failed nonlinear solves); loosen the time-step tolerances or change ts_/snes_ options under "
+      "failed nonlinear solves{}); loosen the time-step tolerances or change ts_/snes_ options under "
       "`petsc_options` (PETSc prefix {})",
       who, static_cast<double>(t), static_cast<int>(steps), TSConvergedReasons[reason],
-      static_cast<double>(dt), static_cast<int>(rejects), static_cast<int>(fails), prefix);
+      static_cast<double>(dt), static_cast<int>(rejects), static_cast<int>(fails), last, prefix);
 }
 
 }  // namespace ssb
