@@ -267,6 +267,10 @@ const Schema& lithiationSchema() {
         "the prefix lithiation_ (command-line -lithiation_... wins).");
     sc.boolean("write_fields", "true",
                "Write x, phi_e, phi_s and the reaction current as an XDMF time series.");
+    sc.boolean(
+        "plots", "true",
+        "Write PNG plots: <name>_voltage.png (voltage and current over time, protocol steps shaded) and "
+        "<name>_front.png (slice-averaged x over depth and time, with a colour bar).");
     sc.integer("progress_every", "10", 1, 1e9, "Print a progress line every this many time steps.");
     return sc;
   }();
@@ -452,6 +456,7 @@ LithiationSetup prepareLithiation(const Params& study, const PhaseMap& phases) {
   s.timeStepping.maxSteps = ts.integer("max_steps");
   s.petscOptions = parsePetscOptions(study.raw("petsc_options"), study.keyPath("petsc_options"));
   s.writeFields = study.boolean("write_fields");
+  s.plots = study.boolean("plots");
   s.progressEvery = study.integer("progress_every");
   return s;
 }

@@ -84,6 +84,7 @@ struct LithiationSetup {
   TimeSteppingSetup timeStepping;
   PetscOptionList petscOptions;  // applied under the prefix lithiation_
   bool writeFields = true;
+  bool plots = true;
   long progressEvery = 10;
 
   // Spec section 5.
