@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -17,6 +18,7 @@
 #include "solver/core/Error.hpp"
 #include "solver/core/Log.hpp"
 #include "solver/core/MpiUtil.hpp"
+#include "solver/core/Plot.hpp"
 #include "solver/core/SolverOptions.hpp"
 #include "solver/core/TimeIntegrator.hpp"
 
@@ -355,6 +357,22 @@ double LithiationSolver::reactionCurrent(Vec u) const {
     I += fc.i * f.area * f.weight;
   });
   return allSum(m_grid.comm(), I);
+}
+
+std::vector<double> LithiationSolver::reactionCurrentDensity(Vec u) const {
+  const GhostedValues U = m_dofs->ghostValues(u);
+  const echem::InterfaceKinetics kin = m_setup.kinetics();
+  const double vVox = m_grid.geometry().voxelVolume();
+  const auto& n = m_grid.owned().size;
+  std::vector<double> j(static_cast<size_t>(n[0] * n[1] * n[2]), 0.0);
+  // Per owned active voxel, each of its faces once: the faces of reactionCurrent, each on the rank owning
+  // its active voxel.
+  m_faces->forEachFace(FaceVisit::PerCell, PhaseSet{kActive}, [&](const Face& f) {
+    if (!f.between(kElectrolyte, kActive)) return;
+    const auto fc = kin.faceCurrent(U.at(kPhiS, f.ga) - U.at(kPhiE, f.gb), U.at(kX, f.ga), f.h);
+    j[static_cast<size_t>(m_grid.localIndex(f.a[0], f.a[1], f.a[2]))] += fc.i * f.area * f.weight / vVox;
+  });
+  return j;
 }
 
 void LithiationSolver::residual(Vec u, Vec udot, Vec fvec) const {
@@ -869,6 +887,72 @@ double timeToSoc(const LithiationSetup& s, const std::vector<LithiationSample>& 
   return std::numeric_limits<double>::quiet_NaN();
 }
 
+// The run's PNG plots (rank 0; docs/lithiation.md, Outputs): <name>_voltage.png, voltage and current over
+// time with the protocol steps shaded, and <name>_front.png, the slice-averaged x over depth and time.
+void writeLithiationPlots(const std::filesystem::path& dir, const std::string& name,
+                          const LithiationSetup& setup, const LithiationRunResult& r, double h) {
+  constexpr double hour = 3600.0, um = 1e-6;
+  PlotChart v, c;
+  // Current in the SI prefix that puts its largest magnitude in [1, 1000).
+  double iMax = 0.0;
+  for (const auto& smp : r.samples)
+    if (std::isfinite(smp.current)) iMax = std::max(iMax, std::fabs(smp.current));
+  static const std::array<std::pair<double, const char*>, 5> prefixes = {
+      {{1.0, "A"}, {1e-3, "mA"}, {1e-6, "uA"}, {1e-9, "nA"}, {1e-12, "pA"}}};
+  auto unit = prefixes.back();
+  for (const auto& p : prefixes)
+    if (iMax >= p.first) {
+      unit = p;
+      break;
+    }
+  v.title = fmt::format("{}: cell voltage", name);
+  v.yLabel = "voltage vs Li+/Li [V]";  // the time axis is labelled once, under the current
+  v.height = 470;
+  c.title = fmt::format("{}: cell current (> 0 on charge)", name);
+  c.xLabel = "time [h]";
+  c.yLabel = fmt::format("current [{}]", unit.second);
+  c.height = 340;
+  v.series.push_back({"", {}, {}});
+  c.series.push_back({"", {}, {}});
+  for (const auto& smp : r.samples) {
+    v.series[0].x.push_back(smp.t / hour);
+    v.series[0].y.push_back(smp.voltage);
+    c.series[0].x.push_back(smp.t / hour);
+    c.series[0].y.push_back(smp.current / unit.first);
+  }
+  const double tEnd = r.samples.empty() ? 0.0 : r.samples.back().t;
+  for (const auto& rec : r.steps) {
+    // Labels only where the band is wide enough to hold one.
+    const bool wide = tEnd > 0.0 && rec.tEnd - rec.tStart > 0.04 * tEnd;
+    const int shade = rec.kind == StepKind::ConstantCurrent   ? 0
+                      : rec.kind == StepKind::ConstantVoltage ? 1
+                                                              : 3;
+    std::string label = stepKindName(rec.kind);
+    if (rec.kind != StepKind::Rest) std::transform(label.begin(), label.end(), label.begin(), ::toupper);
+    v.bands.push_back({rec.tStart / hour, rec.tEnd / hour, wide ? label : "", shade});
+  }
+  c.bands = v.bands;
+  v.refLines.push_back({setup.cutoffs.upper, fmt::format("cut-off {:g} V", setup.cutoffs.upper), -1});
+  v.refLines.push_back({setup.cutoffs.lower, fmt::format("cut-off {:g} V", setup.cutoffs.lower), -1});
+  c.refLines.push_back({0.0, "", -1});
+  writePanelsPng(dir / (name + "_voltage.png"), {v, c});
+
+  // x(depth, t): one column per accepted step (times strictly increasing), slices from the separator.
+  PlotMap m;
+  m.title = fmt::format("{}: slice-averaged Li fraction", name);
+  m.xLabel = "time [h]";
+  m.yLabel = "depth from the separator [um]";
+  m.zLabel = "Li fraction x [1]";
+  const size_t ny = r.samples.empty() ? 0 : r.samples.front().profile.size();
+  for (size_t d = 0; d < ny; ++d) m.y.push_back((static_cast<double>(d) + 0.5) * h / um);
+  for (const auto& smp : r.samples) {
+    if ((!m.x.empty() && !(smp.t / hour > m.x.back())) || smp.profile.size() != ny) continue;
+    m.x.push_back(smp.t / hour);
+    m.z.insert(m.z.end(), smp.profile.begin(), smp.profile.end());
+  }
+  writeMapPng(dir / (name + "_front.png"), m);
+}
+
 }  // namespace
 
 Json runLithiation(const StudyContext& ctx, const Params& study) {
@@ -939,6 +1023,7 @@ Json runLithiation(const StudyContext& ctx, const Params& study) {
       ctx.fields->writeAt(name, s.t, d.getField(u, LithiationSolver::kX, 0.0), name + "_x", "1");
       ctx.fields->writeAt(name, s.t, d.getField(u, LithiationSolver::kPhiE, 0.0), name + "_phi_e", "V");
       ctx.fields->writeAt(name, s.t, d.getField(u, LithiationSolver::kPhiS, 0.0), name + "_phi_s", "V");
+      ctx.fields->writeAt(name, s.t, solver.reactionCurrentDensity(u), name + "_reaction_current", "A/m^3");
     }
   };
   const LithiationRunResult r = solver.run(monitor, &hooks);
@@ -1012,6 +1097,19 @@ Json runLithiation(const StudyContext& ctx, const Params& study) {
     if (rec.reason == EndReason::VoltageLimit)
       cutoffTimes.push_back({{"step", rec.step}, {"voltage", ps.untilVoltage}, {"time", rec.tEnd}});
   }
+  // Plots on rank 0; a failure there reaches every rank.
+  if (setup.plots) {
+    std::exception_ptr err;
+    if (rank == 0) {
+      try {
+        writeLithiationPlots(ctx.outputDir, name, setup, r, h);
+      } catch (...) {
+        err = std::current_exception();
+      }
+    }
+    rethrowCollective(grid.comm(), err);
+  }
+
   const std::vector<double>& firstProfile = r.samples.front().profile;
   size_t sepSlice = firstProfile.size(), ccSlice = 0;
   for (size_t d = 0; d < firstProfile.size(); ++d)
@@ -1050,6 +1148,7 @@ Json runLithiation(const StudyContext& ctx, const Params& study) {
   out["final_voltage"] = r.samples.back().voltage;
   out["resumed_from_time"] = resumed ? Json(resumed->time) : Json();
   out["timeseries"] = name + "_timeseries.csv";
+  if (setup.plots) out["plots"] = {name + "_voltage.png", name + "_front.png"};
   if (mech) {
     out["mechanics"] = mech->results();
     if (writeFields) mech->writeFields(*ctx.fields, name + "_mechanics");

@@ -103,6 +103,10 @@ class LithiationSolver {
   std::vector<double> sliceProfile(Vec u) const;
   // Collective. Sum over the reacting faces of i A w [A] (equals I at a converged state).
   double reactionCurrent(Vec u) const;
+  // Collective. Reaction current density per active voxel [A/m^3] in grid.localIndex order: the sum of i A w
+  // over the voxel's reacting faces divided by the voxel volume (> 0 on charge: current from the solid into
+  // the electrolyte), 0 elsewhere. Its volume integral is reactionCurrent(u).
+  std::vector<double> reactionCurrentDensity(Vec u) const;
 
   // Coupling to mechanics (issue 10, physics/LithiationMechanics.hpp). Collective. Li fraction x per owned
   // voxel (grid.localIndex order) of a state: the solved value in solved active voxels, the initial x

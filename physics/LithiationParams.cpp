@@ -297,6 +297,10 @@ const Schema& lithiationSchema() {
               "threshold, not yet measured: docs/benchmarks.md). Tune either under petsc_options.");
     sc.boolean("write_fields", "true",
                "Write x, phi_e, phi_s and the reaction current as an XDMF time series.");
+    sc.boolean(
+        "plots", "true",
+        "Write PNG plots: <name>_voltage.png (voltage and current over time, protocol steps shaded) and "
+        "<name>_front.png (slice-averaged x over depth and time, with a colour bar).");
     sc.integer("progress_every", "10", 1, 1e9, "Print a progress line every this many time steps.");
     sc.declare("checkpoint", ParamType::Section, "{}", "Checkpoints for --restart.").nest(checkpointSchema());
     return sc;
@@ -484,6 +488,7 @@ LithiationSetup prepareLithiation(const Params& study, const PhaseMap& phases) {
   s.petscOptions = parsePetscOptions(study.raw("petsc_options"), study.keyPath("petsc_options"));
   s.linearSolver = study.text("linear_solver");
   s.writeFields = study.boolean("write_fields");
+  s.plots = study.boolean("plots");
   s.progressEvery = study.integer("progress_every");
   const Params cp = study.section("checkpoint");
   s.checkpoint.everySteps = cp.integer("every_steps");

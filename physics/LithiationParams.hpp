@@ -91,6 +91,7 @@ struct LithiationSetup {
   PetscOptionList petscOptions;       // applied under the prefix lithiation_
   std::string linearSolver = "auto";  // Newton's linear solver: auto | direct | fieldsplit
   bool writeFields = true;
+  bool plots = true;
   long progressEvery = 10;
   CheckpointSetup checkpoint;
 

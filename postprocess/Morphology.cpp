@@ -24,13 +24,13 @@
 #include "postprocess/LineStatistics.hpp"
 #include "postprocess/LocalThickness.hpp"
 #include "postprocess/Particles.hpp"
-#include "postprocess/Plot.hpp"
 #include "postprocess/PoreSizes.hpp"
 #include "postprocess/SurfaceArea.hpp"
 #include "solver/core/AtomicFile.hpp"
 #include "solver/core/Error.hpp"
 #include "solver/core/Log.hpp"
 #include "solver/core/MpiUtil.hpp"
+#include "solver/core/Plot.hpp"
 
 namespace ssb {
 

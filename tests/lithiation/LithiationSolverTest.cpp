@@ -15,6 +15,7 @@
 //   1-D solution solveLayeredCell (tests/lithiation/LithiationReference.hpp): time to the 4.3 V cut-off, end
 //   of the cv hold, and the voltage along the curve, within 0.5 %.
 // - Rank independence: the voltage curve on all ranks against one rank, to 1e-6.
+// - Reaction current density field: its volume integral is the cell current at every converged state.
 #include <gtest/gtest.h>
 #include <mpi.h>
 
@@ -164,6 +165,39 @@ TEST(LithiationSolver, ChargeIsConservedAndElectrolyteIsOhmic) {
   EXPECT_NEAR(last.meanX, end->meanX, 1e-10);
   std::printf("conservation: F dLi / (I t) - 1 = %.3g, ohmic max rel. error %.3g, %zu samples\n",
               li / (I * end->t) - 1.0, maxOhmicError, r.samples.size());
+}
+
+TEST(LithiationSolver, ReactionCurrentDensityIntegratesToCellCurrent) {
+  // The field j = sum over a voxel's N|E faces of i A w / V_voxel [A/m^3] (0 outside the active phase). Summing
+  // the potential rows of a converged state (see ChargeIsConservedAndElectrolyteIsOhmic) the face currents add
+  // up to the collector current I, so sum_voxels j V_voxel = I at every accepted step, up to the Newton
+  // tolerance. The mixed volume has N|E faces along every axis and, at np 2, across the rank boundary.
+  LithiationSetup s = setupFrom(cellYaml(1.0, "", "", ", max_time: 20 s"));
+  Volume v = mixed(MPI_COMM_WORLD);
+  LithiationSolver solver(*v.grid, v.labels, phases(), s);
+  const double vVox = v.grid->geometry().voxelVolume();
+  double worst = 0.0, worstFaces = 0.0, outside = 0.0;
+  int checked = 0;
+  solver.run([&](const LithiationSample& smp, Vec u) {
+    if (smp.t <= 0.0) return;  // the initial state carries no current
+    const std::vector<double> j = solver.reactionCurrentDensity(u);
+    double sum = 0.0;
+    v.grid->forEachOwned([&](int64_t, int64_t, int64_t, int64_t l) {
+      const auto k = static_cast<size_t>(l);
+      sum += j[k] * vVox;
+      if (v.labels[k] != kN) outside = std::max(outside, std::fabs(j[k]));
+    });
+    MPI_Allreduce(MPI_IN_PLACE, &sum, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    worst = std::max(worst, std::fabs(sum - smp.current) / std::fabs(smp.current));
+    worstFaces = std::max(worstFaces, std::fabs(sum - solver.reactionCurrent(u)) / std::fabs(smp.current));
+    ++checked;
+  });
+  MPI_Allreduce(MPI_IN_PLACE, &outside, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+  EXPECT_GT(checked, 3);
+  EXPECT_LT(worst, 1e-8) << "volume integral of the reaction current density against the cell current";
+  EXPECT_LT(worstFaces, 1e-12) << "against the face sum reactionCurrent";
+  EXPECT_EQ(outside, 0.0) << "reaction current outside the active phase";
+  std::printf("reaction current density: %d states, max |int j dV - I| / |I| = %.3g\n", checked, worst);
 }
 
 namespace {

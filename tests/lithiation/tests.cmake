@@ -11,9 +11,16 @@ ssb_add_gtest(NAME lithiation_reference SOURCES ${LITH}/LithiationReferenceTest.
 # independence, volume errors.
 ssb_add_gtest(NAME lithiation_solver SOURCES ${LITH}/LithiationSolverTest.cpp RANKS 1 2
               LIBS ssb_lithiation_reference TIMEOUT 240)
-# The lithiation quickstart (charge, cv hold, rest, discharge on a 16 x 8 x 8 composite) end to end.
+# The lithiation quickstart (charge, cv hold, rest, discharge on a 16 x 8 x 8 composite) end to end, then a
+# check that both PNG plots were written.
 ssb_add_cli_test(NAME lithiation_quickstart RANKS 1 TIMEOUT 120
                  ARGS run ${CMAKE_SOURCE_DIR}/inputs/lithiation_quickstart.yaml --set output.dir=lith_qs)
+set_tests_properties(lithiation_quickstart PROPERTIES FIXTURES_SETUP lith_qs_run)
+add_test(NAME lithiation_quickstart_plots
+         COMMAND bash -c "for f in lith_qs/cycle_voltage.png lith_qs/cycle_front.png; do head -c 4 $f | grep -q PNG || { echo \"$f is not a PNG\"; exit 1; }; done"
+         WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+set_tests_properties(lithiation_quickstart_plots PROPERTIES FIXTURES_REQUIRED lith_qs_run)
+ssb_isolate_test(lithiation_quickstart_plots)
 # The study's prepare step runs before the volume is loaded and names the key (exit 2).
 ssb_add_cli_test(NAME lithiation_bad_initial_state RANKS 1 EXPECT_ERROR "studies\\[0\\]\\.initial\\.x: the initial OCV" EXIT_CODE 2
                  ARGS run ${CMAKE_SOURCE_DIR}/inputs/lithiation_quickstart.yaml --set studies[0].initial.x=0.01

@@ -1,6 +1,6 @@
 # tests for morphology
 ssb_add_gtest(NAME morph_unit SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/morphology/MorphUnitTest.cpp
-              RANKS 1 LIBS ssb_postprocess ZLIB::ZLIB TIMEOUT 60)
+              RANKS 1 LIBS ssb_postprocess ssb_plot TIMEOUT 60)
 ssb_add_gtest(NAME morph_kernels SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/morphology/MorphKernelsTest.cpp
               RANKS 1 2 LIBS ssb_postprocess TIMEOUT 120)
 ssb_add_gtest(NAME morph_shapes SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/morphology/MorphShapesTest.cpp
