@@ -1051,6 +1051,8 @@ Json runLithiation(const StudyContext& ctx, const Params& study) {
 
   int rank = 0;
   MPI_Comm_rank(grid.comm(), &rank);
+  // The time series on rank 0; a failure to write it reaches every rank (the others would wait otherwise).
+  std::exception_ptr csvErr;
   if (rank == 0) {
     std::ostringstream csv;
     csv << "t [s],voltage [V],current [A],capacity [mAh/g],mean x [1],front position [m],front width [m],"
@@ -1071,8 +1073,13 @@ Json runLithiation(const StudyContext& ctx, const Params& study) {
       }
       csv << '\n';
     }
-    writeFileAtomic(ctx.outputDir / (name + "_timeseries.csv"), csv.str());
+    try {
+      writeFileAtomic(ctx.outputDir / (name + "_timeseries.csv"), csv.str());
+    } catch (...) {
+      csvErr = std::current_exception();
+    }
   }
+  rethrowCollective(grid.comm(), csvErr);
 
   Json steps = Json::array();
   double chargeThroughput = 0.0, dischargeThroughput = 0.0;

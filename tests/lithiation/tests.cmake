@@ -29,3 +29,12 @@ ssb_add_cli_test(NAME lithiation_bad_initial_state RANKS 1 EXPECT_ERROR "studies
 # solveSphere, and the uniform-reaction limit of a thin fast-transport electrode vs the OCV window.
 ssb_add_gtest(NAME lithiation_limits SOURCES ${LITH}/LithiationLimitsTest.cpp RANKS 1
               LIBS ssb_lithiation_reference TIMEOUT 120)
+# The time series cannot be put in place (a directory blocks its name): a run-time error on both ranks
+# (exit 1, the message names the file), not a hang of the rank that did not write it.
+add_test(NAME lithiation_csv_blocked_setup
+         COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_CURRENT_BINARY_DIR}/lith_blocked/cycle_timeseries.csv/x)
+set_tests_properties(lithiation_csv_blocked_setup PROPERTIES FIXTURES_SETUP lith_blocked)
+ssb_add_cli_test(NAME lithiation_csv_blocked RANKS 2 TIMEOUT 120 EXIT_CODE 1
+                 EXPECT_ERROR "cannot move .*cycle_timeseries\\.csv"
+                 ARGS run ${CMAKE_SOURCE_DIR}/inputs/lithiation_quickstart.yaml --set output.dir=lith_blocked)
+set_tests_properties(lithiation_csv_blocked PROPERTIES FIXTURES_REQUIRED lith_blocked)
