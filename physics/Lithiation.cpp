@@ -300,24 +300,20 @@ void LithiationSolver::setContact(const std::vector<std::array<double, 3>>& cont
   weights->exchange();
   m_faces = std::make_unique<FaceIterator>(*m_space, m_bc, weights.get());
   m_coupledWeights = std::move(weights);
+  m_contact = contact;
 }
 
 double LithiationSolver::coverage() const {
   double s[2] = {0.0, 0.0};  // covered area (weighted by contact), NMC surface area
-  const FaceIterator& base = m_baseFaces ? *m_baseFaces : *m_faces;
-  const FaceIterator* coupled = m_faces.get();
-  // The contact fraction of a face is its coupled weight over its base weight.
-  std::vector<double> contactOf;
-  base.forEachFace(FaceVisit::Once, PhaseSet::all(), [&](const Face& f) {
+  (m_baseFaces ? *m_baseFaces : *m_faces).forEachFace(FaceVisit::Once, PhaseSet::all(), [&](const Face& f) {
     if (!isTwoSided(f.kind) || (f.phaseA == kActive) == (f.phaseB == kActive)) return;
     s[1] += f.area;
-    if (f.between(kElectrolyte, kActive)) contactOf.push_back(f.weight);
-  });
-  size_t k = 0;
-  coupled->forEachFace(FaceVisit::Once, PhaseSet::all(), [&](const Face& f) {
     if (!f.between(kElectrolyte, kActive)) return;
-    const double base0 = contactOf[k++];
-    s[0] += f.area * (base0 > 0.0 ? f.weight / base0 : 0.0);
+    // Once-visits reach a two-sided face from its low voxel a: the face is a's +axis face.
+    s[0] += f.area * (m_contact.empty()
+                          ? 1.0
+                          : m_contact[static_cast<size_t>(m_grid.localIndex(f.a[0], f.a[1], f.a[2]))]
+                                     [static_cast<size_t>(f.axis)]);
   });
   MPI_Allreduce(MPI_IN_PLACE, s, 2, MPI_DOUBLE, MPI_SUM, m_grid.comm());
   return s[1] > 0.0 ? s[0] / s[1] : 0.0;

@@ -143,6 +143,7 @@ class LithiationSolver {
   FluxBoundary m_bc;
   std::unique_ptr<FaceWeights> m_coupledWeights;  // reacting-area weights times the contact fraction
   std::unique_ptr<FaceIterator> m_baseFaces;      // the iterator with the uncoupled weights
+  std::vector<std::array<double, 3>> m_contact;   // the last setContact (empty: full contact)
   double m_couplingInterval = 0.0;
   std::function<void(double, Vec)> m_couplingUpdate;
   StepControl m_control;
