@@ -9,8 +9,9 @@
 #  3. --restart: it says it resumed and from which t, and ends with the reference's results: every value of
 #     the spec within its tolerance (ssb_gold_compare with the reference as gold), the time series rows up
 #     to the resume time identical to the reference's (they are restored, not recomputed; the front columns,
-#     derived at the end, to 1e-4; the reference wrote no checkpoint, so this also shows that writing checkpoints changes nothing), the rows after it
-#     continuing in time with the same protocol steps and the same end;
+#     derived at the end, to 1e-4; the reference wrote no checkpoint, so this also shows that writing
+#     checkpoints changes nothing), the rows after it continuing in time with the same protocol steps and the
+#     same end;
 #  4. --restart of the finished study: nothing is computed (same time steps, the same files byte for byte);
 #  5. --restart with an edited case: exit 2 naming the changed key and what to do, nothing changed;
 #  6. --restart with a damaged checkpoint: exit 2 naming the file and what to do.
