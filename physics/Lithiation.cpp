@@ -717,39 +717,71 @@ LithiationRunResult LithiationSolver::run(const std::function<void(const Lithiat
 
   // Consistent potentials at the start of every protocol step: the control changes the algebraic rows (the
   // potentials jump when a current is switched on or off), and an implicit integrator's error estimate
-  // rejects a first step that has to make that jump. Solve the algebraic rows with x held: the x rows get
-  // udot = S (x - x_start) with S t_ref = 1e6 (x moves by ~1e-7 during the solve), and x is then restored
-  // exactly (Li is not touched).
+  // rejects a first step that has to make that jump. Solve the algebraic rows with x held exactly: the x
+  // rows are replaced by x - x_start = 0 (identity rows, in units of x), so Li is not touched and the
+  // solve is the potentials' problem alone.
+  //
+  // An earlier form kept the x rows of the transient residual with a large shift (udot = S (x - x_start)).
+  // Those rows carry the reaction current too, scaled by the x rows' time scale: on the bench composite a
+  // Butler-Volmer remainder weighed ~660 times more there than in the potential rows, so after a full
+  // Newton step (which zeroes the linear control row) the norm rose, the line search cut every step to
+  // lambda ~ 0.02 and the solve stalled (32^3: 50 iterations, |F| 1.28e-3 -> 9.2e-4; and a rounding floor
+  // of S x ~ 1e-10 per x row put |F| above atol on large volumes).
   MatHandle Jinit = createJacobian(u);
+  SSB_PETSC(MatSetOption(Jinit, MAT_KEEP_NONZERO_PATTERN, PETSC_TRUE));
   VecHandle rInit = m_dofs->createVector(), uStart = m_dofs->createVector(),
-            udotInit = m_dofs->createVector();
-  const double bigShift = 1e6 / (m_xScale * m_setup.cMax() * m_grid.geometry().voxelVolume());
+            udotZero = m_dofs->createVector();
+  const ISHandle xRows = m_dofs->fieldIS(kX);
   NonlinearSolveSettings ns;
   ns.prefix = "lithiation_init_";
   ns.who = st.who + ", consistent potentials";
   ns.linearKind = st.linearKind;  // tuned from the command line only (prefix lithiation_init_)
   ns.rtol = 1e-10;
-  ns.atol = 1e-10;  // rows in V: far below any voltage this study reports
+  ns.atol = 1e-10;  // rows in V (x rows: exactly 0 once x is held): far below any voltage this study reports
   ns.stol = 1e-12;
-  // |F| has a rounding floor near 1e-10 from the x rows (S (x - x_start) with S t_ref = 1e6), so this solve
-  // ends by the step test, which needs (nearly) exact Newton steps: with Krylov's default 1e-5 it stalled at
-  // |F| = 3.6e-10 for 50 iterations (fieldsplit, 2C switch-on). Once per protocol step: cheap.
+  // Near the rounding floor of the potential rows this solve ends by the step test, which needs (nearly)
+  // exact Newton steps: with Krylov's default 1e-5 a solve stalled above atol for 50 iterations
+  // (fieldsplit). Once per protocol step: cheap.
   ns.linearRtol = 1e-12;
+  // Full (step-limited, below) Newton steps: at the rounding floor of the potential rows (|F| ~ 1e-10 with
+  // highly conducting phases) a backtracking line search finds no decrease and reports a failure, while the
+  // step test ends a plain Newton iteration there.
+  ns.extraDefaults = {{"snes_linesearch_type", "basic"}};
   NonlinearSolve init(
       comm, ns, rInit,
       [&](Vec v, Vec f) {
-        SSB_PETSC(VecWAXPY(udotInit, -1.0, uStart, v));
-        SSB_PETSC(VecScale(udotInit, bigShift));
-        residual(v, udotInit, f);
+        residual(v, udotZero, f);
+        Vec fx = nullptr, vx = nullptr, sx = nullptr;
+        SSB_PETSC(VecGetSubVector(f, xRows, &fx));
+        SSB_PETSC(VecGetSubVector(v, xRows, &vx));
+        SSB_PETSC(VecGetSubVector(uStart, xRows, &sx));
+        SSB_PETSC(VecWAXPY(fx, -1.0, sx, vx));
+        SSB_PETSC(VecRestoreSubVector(uStart, xRows, &sx));
+        SSB_PETSC(VecRestoreSubVector(v, xRows, &vx));
+        SSB_PETSC(VecRestoreSubVector(f, xRows, &fx));
       },
-      Jinit, Jinit, [&](Vec v, Mat Jm, Mat) { jacobian(v, bigShift, Jm); });
+      Jinit, Jinit, [&](Vec v, Mat Jm, Mat) {
+        jacobian(v, 0.0, Jm);
+        SSB_PETSC(MatZeroRowsIS(Jm, xRows, 1.0, nullptr, nullptr));
+      });
   setFieldSplits(init.ksp(), splits);
+  // A full Newton step from the rest state is linear in the overpotential; where the true overpotential is
+  // large (high rates, slow kinetics) it overshoots by volts into the region where the face current
+  // saturates at its depletion limit (di/da = 0, a nearly singular Jacobian: steps of 1e12 V on the 2C
+  // layered test cell). Bound the change of every potential per Newton step instead (the x entries of the
+  // direction are round-off: x is held).
+  constexpr double kMaxPotentialStep = 0.1;  // V, ~4 RT/F: the BV current changes by at most ~e^2 per step
+  init.setStepLimiter([&](Vec, Vec y) {
+    PetscReal m = 0;
+    SSB_PETSC(VecNorm(y, NORM_INFINITY, &m));
+    return m > kMaxPotentialStep ? kMaxPotentialStep / static_cast<double>(m) : 1.0;
+  });
   auto makeConsistent = [&]() {
     SSB_PETSC(VecCopy(u, uStart));
     const NonlinearSolveResult nr = init.solve(u);
     res.newtonIterations += nr.iterations;
     res.linearIterations += nr.linearIterations;
-    m_dofs->setField(u, kX, m_dofs->getField(uStart, kX));
+    m_dofs->setField(u, kX, m_dofs->getField(uStart, kX));  // drops Krylov round-off in the x rows
     SSB_PETSC(VecAssemblyBegin(u));
     SSB_PETSC(VecAssemblyEnd(u));
   };

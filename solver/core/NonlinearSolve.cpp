@@ -60,8 +60,32 @@ PetscErrorCode NonlinearSolve::jacobianCallback(SNES snes, Vec x, Mat J, Mat P, 
   return petscCallback(commOf(reinterpret_cast<PetscObject>(snes)), [&] { self->m_jacobian(x, J, P); });
 }
 
+void NonlinearSolve::setStepLimiter(StepLimiter limiter) {
+  m_limiter = std::move(limiter);
+  SNESLineSearch ls = nullptr;
+  SSB_PETSC(SNESGetLineSearch(m_snes, &ls));
+  SSB_PETSC(SNESLineSearchSetPreCheck(ls, m_limiter ? &NonlinearSolve::preCheckCallback : nullptr, this));
+}
+
+PetscErrorCode NonlinearSolve::preCheckCallback(SNESLineSearch ls, Vec x, Vec y, PetscBool* changed,
+                                                void* ctx) {
+  auto* self = static_cast<NonlinearSolve*>(ctx);
+  *changed = PETSC_FALSE;
+  return petscCallback(commOf(reinterpret_cast<PetscObject>(ls)), [&] {
+    const double f = self->m_limiter(x, y);
+    if (!(f > 0.0 && f <= 1.0))
+      throwRun("{}: step limiter returned {} (must be in (0, 1])", self->m_settings.who, f);
+    if (f < 1.0) {
+      SSB_PETSC(VecScale(y, f));
+      *changed = PETSC_TRUE;
+      ++self->m_limitedSteps;
+    }
+  });
+}
+
 NonlinearSolveResult NonlinearSolve::solve(Vec x) {
   clearPendingCallbackException();
+  m_limitedSteps = 0;
   auto t0 = std::chrono::steady_clock::now();
   NonlinearSolveResult res;
   {
@@ -83,6 +107,7 @@ NonlinearSolveResult NonlinearSolve::solve(Vec x) {
   SSB_PETSC(SNESGetConvergedReason(m_snes, &reason));
   res.iterations = static_cast<int>(its);
   res.linearIterations = static_cast<int>(lits);
+  res.limitedSteps = m_limitedSteps;
   res.finalResidual = static_cast<double>(fnorm);
   res.reason = SNESConvergedReasons[reason];
   checkSnesConverged(m_snes, m_settings.who, m_settings.prefix);

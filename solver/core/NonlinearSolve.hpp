@@ -35,6 +35,7 @@ struct NonlinearSolveSettings {
 struct NonlinearSolveResult {
   int iterations = 0;        // Newton steps
   int linearIterations = 0;  // Krylov iterations summed over the Newton steps
+  int limitedSteps = 0;      // Newton directions the step limiter shortened
   double initialResidual = 0.0;
   double finalResidual = 0.0;
   double seconds = 0.0;
@@ -60,17 +61,27 @@ class NonlinearSolve {
   SNES snes() const { return m_snes; }
   KSP ksp() const;
 
+  // Optional step limiter (collective): given the iterate x and the Newton direction y (x_new = x - lambda y),
+  // return a factor in (0, 1] that y is scaled by before the line search. Physics uses it to bound the change
+  // of an exponential's argument per step (Butler-Volmer overpotentials), where a full Newton step from a
+  // linear regime overshoots into a saturated one whose Jacobian is nearly singular.
+  using StepLimiter = std::function<double(Vec x, Vec y)>;
+  void setStepLimiter(StepLimiter limiter);
+
   // The defaults of the wrapper (PETSc's Newton with backtracking, stated) over those of `linearKind`.
   static PetscOptionList defaultOptions(SystemKind linearKind, const PetscOptionList& extra = {});
 
  private:
   static PetscErrorCode residualCallback(SNES, Vec x, Vec f, void* ctx);
   static PetscErrorCode jacobianCallback(SNES, Vec x, Mat J, Mat P, void* ctx);
+  static PetscErrorCode preCheckCallback(SNESLineSearch, Vec x, Vec y, PetscBool* changed, void* ctx);
 
   NonlinearSolveSettings m_settings;
   SolverOptions m_options;
   Residual m_residual;
   Jacobian m_jacobian;
+  StepLimiter m_limiter;
+  int m_limitedSteps = 0;
   SNESHandle m_snes;
 };
 

@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
+#include <tuple>
 
 #include "solver/core/Error.hpp"
 #include "solver/core/NonlinearSolve.hpp"
@@ -80,6 +82,64 @@ TEST(NonlinearSolve, FindsTheKnownRootWithNewtonsRate) {
   EXPECT_GT(res.initialResidual, 1.0);
   EXPECT_LT(res.finalResidual, 1e-11);
   EXPECT_GE(res.linearIterations, res.iterations);
+}
+
+TEST(NonlinearSolve, StepLimiterBoundsEveryNewtonStep) {
+  // From x = 0 the first Newton step of the cubic problem changes x by up to ~1.6 (x* reaches 2). A limiter
+  // that scales the direction to a max-norm of 0.25 must be obeyed by every accepted step (plain Newton,
+  // so that the line search does not shorten the steps further and hide a limiter that does nothing), and
+  // the solve must still reach the root; the count of limited steps is reported.
+  Cubic c;
+  NonlinearSolveSettings st = c.settings();
+  st.extraDefaults.push_back({"snes_linesearch_type", "basic"});
+  auto s = c.solver(st);
+  constexpr double kMax = 0.25;
+  int calls = 0;
+  s->setStepLimiter([&](Vec, Vec y) {
+    ++calls;
+    PetscReal m = 0;
+    SSB_PETSC(VecNorm(y, NORM_INFINITY, &m));
+    return m > kMax ? kMax / static_cast<double>(m) : 1.0;
+  });
+  VecHandle prev = test::makeVec(Cubic::n), d = test::makeVec(Cubic::n);
+  double maxChange = 0.0;
+  SSB_PETSC(SNESMonitorSet(
+      s->snes(),
+      [](SNES sn, PetscInt it, PetscReal, void* ctx) -> PetscErrorCode {
+        auto* st2 = static_cast<std::tuple<Vec, Vec, double*>*>(ctx);
+        Vec x = nullptr;
+        PetscCall(SNESGetSolution(sn, &x));
+        if (it > 0) {
+          PetscReal m = 0;
+          PetscCall(VecWAXPY(std::get<1>(*st2), -1.0, std::get<0>(*st2), x));
+          PetscCall(VecNorm(std::get<1>(*st2), NORM_INFINITY, &m));
+          *std::get<2>(*st2) = std::max(*std::get<2>(*st2), static_cast<double>(m));
+        }
+        PetscCall(VecCopy(x, std::get<0>(*st2)));
+        return 0;
+      },
+      new std::tuple<Vec, Vec, double*>(prev, d, &maxChange),
+      [](void** ctx) -> PetscErrorCode {
+        delete static_cast<std::tuple<Vec, Vec, double*>*>(*ctx);
+        return 0;
+      }));
+  const NonlinearSolveResult res = s->solve(c.x);
+  EXPECT_LT(test::maxError(c.x, Cubic::exact), 1e-10);
+  EXPECT_GE(res.limitedSteps, 4);  // 1.6 / 0.25 > 6 steps of the first stretch are cut
+  EXPECT_GE(calls, res.iterations);
+  EXPECT_LE(maxChange, kMax * (1 + 1e-12));
+  EXPECT_GT(maxChange, 0.9 * kMax);
+
+  // A limiter outside (0, 1] is a programming error reported by name, not a silent zero step.
+  Cubic c2;
+  auto s2 = c2.solver(c2.settings());
+  s2->setStepLimiter([](Vec, Vec) { return 0.0; });
+  try {
+    s2->solve(c2.x);
+    FAIL() << "no error for a zero step factor";
+  } catch (const RunError& e) {
+    EXPECT_NE(std::string(e.what()).find("step limiter"), std::string::npos) << e.what();
+  }
 }
 
 TEST(NonlinearSolve, JacobianCheckPassesRightAndCatchesWrong) {

@@ -38,3 +38,11 @@ ssb_add_cli_test(NAME lithiation_csv_blocked RANKS 2 TIMEOUT 120 EXIT_CODE 1
                  EXPECT_ERROR "cannot move .*cycle_timeseries\\.csv"
                  ARGS run ${CMAKE_SOURCE_DIR}/inputs/lithiation_quickstart.yaml --set output.dir=lith_blocked)
 set_tests_properties(lithiation_csv_blocked PROPERTIES FIXTURES_REQUIRED lith_blocked)
+# Current switch-on on a generated composite (tests/lithiation/switch_on_composite.yaml): the consistent-
+# potential Newton solve must converge at C/20 with fieldsplit, also with a tenfold lower electrolyte
+# conductivity (the validation runs' regime) on 2 ranks. Both stalled in that solve before (DIVERGED_MAX_IT).
+ssb_add_cli_test(NAME lithiation_switch_on RANKS 1 TIMEOUT 120
+                 ARGS run ${LITH}/switch_on_composite.yaml --set output.dir=lith_switch_on)
+ssb_add_cli_test(NAME lithiation_switch_on_low_kappa RANKS 2 TIMEOUT 120
+                 ARGS run ${LITH}/switch_on_composite.yaml --set output.dir=lith_switch_on_lk
+                 "--set" "studies[0].electrolyte.conductivity=0.03 mS/cm")
