@@ -915,6 +915,52 @@ double timeToSoc(const LithiationSetup& s, const std::vector<LithiationSample>& 
   return std::numeric_limits<double>::quiet_NaN();
 }
 
+struct CycleSummary {
+  double charge = 0.0, discharge = 0.0;  // [mAh/g]
+  double tEnd = 0.0;                     // [s]
+  double coverageEnd = std::numeric_limits<double>::quiet_NaN();  // [1], with mechanics
+};
+
+// <name>_cycles.png (rank 0): charge and discharge capacity per cycle and, with mechanics coupled, the NMC
+// surface coverage by electrolyte at the start (cycle 0) and at the end of every cycle.
+void writeCyclePlot(const std::filesystem::path& path, const std::string& name,
+                    const std::vector<CycleSummary>& cycles, double coverage0) {
+  PlotChart cap;
+  cap.title = fmt::format("{}: capacity per cycle", name);
+  cap.yLabel = "capacity [mAh/g]";
+  cap.height = 420;
+  cap.series = {{"charge", {}, {}}, {"discharge", {}, {}}};
+  for (size_t c = 0; c < cycles.size(); ++c) {
+    const double n = static_cast<double>(c + 1);
+    cap.series[0].x.push_back(n);
+    cap.series[0].y.push_back(cycles[c].charge);
+    cap.series[1].x.push_back(n);
+    cap.series[1].y.push_back(cycles[c].discharge);
+  }
+  const double nMax = static_cast<double>(std::max<size_t>(cycles.size(), 1));
+  cap.xRange = std::make_pair(std::isnan(coverage0) ? 0.5 : -0.5, nMax + 0.5);
+  std::vector<PlotChart> panels;
+  if (std::isnan(coverage0)) {
+    cap.xLabel = "cycle [1]";
+    panels.push_back(cap);
+  } else {
+    PlotChart cov;
+    cov.title = fmt::format("{}: NMC surface covered by electrolyte", name);
+    cov.xLabel = "cycle [1] (0: before the first charge)";
+    cov.yLabel = "coverage [%]";
+    cov.height = 380;
+    cov.xRange = cap.xRange;
+    cov.series = {{"coverage", {0.0}, {100.0 * coverage0}}};
+    for (size_t c = 0; c < cycles.size(); ++c) {
+      cov.series[0].x.push_back(static_cast<double>(c + 1));
+      cov.series[0].y.push_back(100.0 * cycles[c].coverageEnd);
+    }
+    panels.push_back(cap);
+    panels.push_back(cov);
+  }
+  writePanelsPng(path, panels);
+}
+
 // The run's PNG plots (rank 0; docs/lithiation.md, Outputs): <name>_voltage.png, voltage and current over
 // time with the protocol steps shaded, and <name>_front.png, the slice-averaged x over depth and time.
 void writeLithiationPlots(const std::filesystem::path& dir, const std::string& name,
@@ -1101,8 +1147,23 @@ Json runLithiation(const StudyContext& ctx, const Params& study) {
       }
       csv << '\n';
     }
+    // The x(depth, t) map behind <name>_front.png: one row per recorded sample, one column per slice along
+    // the transport axis (depth of the slice centre from the separator face; empty: no active voxel there).
+    std::ostringstream map;
+    const size_t nSlices = r.samples.empty() ? 0 : r.samples.front().profile.size();
+    map << "t [s],step [1]";
+    for (size_t d = 0; d < nSlices; ++d)
+      map << fmt::format(",x at depth {:.6g} um [1]", (static_cast<double>(d) + 0.5) * h * 1e6);
+    map << '\n';
+    for (const auto& smp : r.samples) {
+      map << csvNumber(smp.t) << ',' << smp.step;
+      for (size_t d = 0; d < nSlices; ++d)
+        map << ',' << (d < smp.profile.size() ? csvNumber(smp.profile[d]) : std::string());
+      map << '\n';
+    }
     try {
       writeFileAtomic(ctx.outputDir / (name + "_timeseries.csv"), csv.str());
+      writeFileAtomic(ctx.outputDir / (name + "_front.csv"), map.str());
     } catch (...) {
       csvErr = std::current_exception();
     }
@@ -1132,11 +1193,37 @@ Json runLithiation(const StudyContext& ctx, const Params& study) {
     if (rec.reason == EndReason::VoltageLimit)
       cutoffTimes.push_back({{"step", rec.step}, {"voltage", ps.untilVoltage}, {"time", rec.tEnd}});
   }
+  // Per cycle (the step list repeated `cycles` times): charge and discharge capacity, and the coverage at the
+  // end of the cycle when mechanics is coupled.
+  std::vector<CycleSummary> cycles;
+  const int perCycle = std::max(setup.protocol.stepsPerCycle, 1);
+  for (const auto& rec : r.steps) {
+    const size_t c = static_cast<size_t>(rec.step / perCycle);
+    if (cycles.size() <= c) cycles.resize(c + 1);
+    CycleSummary& cs = cycles[c];
+    if (rec.charge > 0.0) cs.charge += LithiationSetup::capacityMahPerG(rec.charge, mass);
+    if (rec.charge < 0.0) cs.discharge -= LithiationSetup::capacityMahPerG(rec.charge, mass);
+    cs.tEnd = rec.tEnd;
+    if (mech) cs.coverageEnd = mech->at(rec.tEnd).coverage;
+  }
+  Json cycleJson = Json::array();
+  for (size_t c = 0; c < cycles.size(); ++c) {
+    Json j{{"cycle", c + 1},
+           {"charge_capacity", cycles[c].charge},
+           {"discharge_capacity", cycles[c].discharge},
+           {"t_end", cycles[c].tEnd}};
+    if (mech) j["coverage_end"] = cycles[c].coverageEnd;
+    cycleJson.push_back(j);
+  }
+  const bool cyclePlot = setup.plots && (cycles.size() > 1 || mech);
+  const double coverage0 = mech ? mech->history().front().coverage : std::numeric_limits<double>::quiet_NaN();
+
   // Plots on rank 0; a failure there reaches every rank.
   if (setup.plots) {
     std::exception_ptr err;
     if (rank == 0) {
       try {
+        if (cyclePlot) writeCyclePlot(ctx.outputDir / (name + "_cycles.png"), name, cycles, coverage0);
         writeLithiationPlots(ctx.outputDir, name, setup, r, h);
       } catch (...) {
         err = std::current_exception();
@@ -1157,6 +1244,7 @@ Json runLithiation(const StudyContext& ctx, const Params& study) {
 
   Json out;
   out["steps"] = steps;
+  out["cycles"] = cycleJson;
   out["time_to_cutoff"] = cutoffTimes;
   out["charge_capacity"] = LithiationSetup::capacityMahPerG(chargeThroughput, mass);
   out["discharge_capacity"] = LithiationSetup::capacityMahPerG(dischargeThroughput, mass);
@@ -1183,7 +1271,9 @@ Json runLithiation(const StudyContext& ctx, const Params& study) {
   out["final_voltage"] = r.samples.back().voltage;
   out["resumed_from_time"] = resumed ? Json(resumed->time) : Json();
   out["timeseries"] = name + "_timeseries.csv";
+  out["front_map"] = name + "_front.csv";
   if (setup.plots) out["plots"] = {name + "_voltage.png", name + "_front.png"};
+  if (cyclePlot) out["plots"].push_back(name + "_cycles.png");
   if (mech) {
     out["mechanics"] = mech->results();
     if (writeFields) mech->writeFields(*ctx.fields, name + "_mechanics");
@@ -1215,6 +1305,10 @@ Json runLithiation(const StudyContext& ctx, const Params& study) {
                   {"final_voltage", "V"},
                   {"resumed_from_time", "s"},
                   {"steps.coverage_end", "1"},
+                  {"cycles.charge_capacity", "mAh/g"},
+                  {"cycles.discharge_capacity", "mAh/g"},
+                  {"cycles.t_end", "s"},
+                  {"cycles.coverage_end", "1"},
                   {"mechanics.interval", "s"},
                   {"mechanics.history.t", "s"},
                   {"mechanics.history.coverage", "1"},

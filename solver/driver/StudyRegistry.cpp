@@ -215,7 +215,7 @@ const std::vector<StudyType>& studyTypes() {
       // Lithiation: a lower bound, measured at 64^3 on 1 rank with the fieldsplit solver before the first
       // time step (504 MB peak; docs/benchmarks.md): the time stepper's own Krylov space and AMG hierarchy
       // come on top of it. The full run could not be measured on the loaded machine.
-      {"lithiation", &lithiationSchema(), runLithiation, lithiationSummary, prepareLithiationStudy, 2000},
+      {"lithiation", &lithiationSchema(), runLithiation, lithiationSummary, prepareLithiationStudy, 3000},
   };
   return types;
 }

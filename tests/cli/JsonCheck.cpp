@@ -1,5 +1,6 @@
 // ssb_test_jsoncheck FILE [KEY=JSON ...]: exit 0 if FILE is complete, valid JSON and each top-level KEY holds
-// the given JSON value (e.g. complete=false). Used by the kill tests, which must tell a half-written
+// the given JSON value (e.g. complete=false); a KEY starting with '/' is a JSON pointer into the document
+// (e.g. /studies/0/results/cycles/1/cycle=2). Used by the kill tests, which must tell a half-written
 // results.json from a complete one without depending on Python.
 #include <cstdio>
 #include <fstream>
@@ -29,9 +30,16 @@ int main(int argc, char** argv) {
     const auto eq = a.find('=');
     const std::string key = a.substr(0, eq);
     const ssb::Json want = ssb::Json::parse(a.substr(eq + 1));
-    if (!j.contains(key) || j[key] != want) {
+    const ssb::Json* got = nullptr;
+    if (!key.empty() && key[0] == '/') {
+      const ssb::Json::json_pointer ptr(key);
+      if (j.contains(ptr)) got = &j.at(ptr);
+    } else if (j.contains(key)) {
+      got = &j[key];
+    }
+    if (!got || *got != want) {
       std::printf("jsoncheck: %s: %s is %s, expected %s\n", argv[1], key.c_str(),
-                  j.contains(key) ? j[key].dump().c_str() : "missing", want.dump().c_str());
+                  got ? got->dump().c_str() : "missing", want.dump().c_str());
       return 1;
     }
   }

@@ -21,6 +21,10 @@ add_test(NAME lithiation_quickstart_plots
          WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
 set_tests_properties(lithiation_quickstart_plots PROPERTIES FIXTURES_REQUIRED lith_qs_run)
 ssb_isolate_test(lithiation_quickstart_plots)
+add_test(NAME lithiation_quickstart_front_csv COMMAND bash ${LITH}/front_csv_check.sh lith_qs
+         WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+set_tests_properties(lithiation_quickstart_front_csv PROPERTIES FIXTURES_REQUIRED lith_qs_run)
+ssb_isolate_test(lithiation_quickstart_front_csv)
 # The study's prepare step runs before the volume is loaded and names the key (exit 2).
 ssb_add_cli_test(NAME lithiation_bad_initial_state RANKS 1 EXPECT_ERROR "studies\\[0\\]\\.initial\\.x: the initial OCV" EXIT_CODE 2
                  ARGS run ${CMAKE_SOURCE_DIR}/inputs/lithiation_quickstart.yaml --set studies[0].initial.x=0.01
@@ -46,3 +50,14 @@ ssb_add_cli_test(NAME lithiation_switch_on RANKS 1 TIMEOUT 120
 ssb_add_cli_test(NAME lithiation_switch_on_low_kappa RANKS 2 TIMEOUT 120
                  ARGS run ${LITH}/switch_on_composite.yaml --set output.dir=lith_switch_on_lk
                  "--set" "studies[0].electrolyte.conductivity=0.03 mS/cm")
+# Two cycles of the quickstart cut to 8 x 4 x 4 voxels: results.json lists both cycles (charge / discharge
+# capacity per cycle) and the capacity-per-cycle plot is written and listed.
+ssb_add_cli_test(NAME lithiation_cycles RANKS 1 TIMEOUT 120
+                 ARGS run ${CMAKE_SOURCE_DIR}/inputs/lithiation_quickstart.yaml "--set" "volume.generate.shape=[8,4,4]"
+                 "--set" "studies[0].protocol.cycles=2" --set output.dir=lith_cycles --set output.fields=false)
+set_tests_properties(lithiation_cycles PROPERTIES FIXTURES_SETUP lith_cycles_run)
+add_test(NAME lithiation_cycles_outputs
+         COMMAND bash -c "$<TARGET_FILE:ssb_test_jsoncheck> lith_cycles/results.json /studies/0/cycles/0/cycle=1 /studies/0/cycles/1/cycle=2 '/studies/0/plots/2=\"cycle_cycles.png\"' && head -c 4 lith_cycles/cycle_cycles.png | grep -q PNG"
+         WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+set_tests_properties(lithiation_cycles_outputs PROPERTIES FIXTURES_REQUIRED lith_cycles_run)
+ssb_isolate_test(lithiation_cycles_outputs)
