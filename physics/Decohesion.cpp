@@ -112,7 +112,7 @@ InterfaceDamage::Update InterfaceDamage::update(const std::vector<elastic::Vec6>
   return u;
 }
 
-void InterfaceDamage::advance(int depth) {
+void InterfaceDamage::advance(int depth, double relaxation) {
   // Type-II Anderson mixing (Walker & Ni 2011) of the fixed point d = G(d), G = the law's damage of the
   // solution computed with d: x_{k+1} = x_k + f_k - (dX + dF) gamma, gamma = argmin |f_k - dF gamma|_2, f_k =
   // G(x_k) - x_k. The plain secant iteration converges linearly, slowly when the band is stiff against its
@@ -124,7 +124,7 @@ void InterfaceDamage::advance(int depth) {
     f[i] = m_bands[i].target - m_bands[i].damage;
   }
   std::vector<double> next(n);
-  for (size_t i = 0; i < n; ++i) next[i] = x[i] + f[i];
+  for (size_t i = 0; i < n; ++i) next[i] = x[i] + (depth > 0 ? 1.0 : relaxation) * f[i];
   if (depth > 0 && m_haveLast) {  // a rank without bands keeps the same (empty) history: collective below
     std::vector<double> dx(n), df(n);
     for (size_t i = 0; i < n; ++i) {

@@ -82,7 +82,8 @@ class InterfaceDamage {
   Update update(const std::vector<elastic::Vec6>& intactStress);
   // Collective. The damage for the next solve: Anderson-accelerated fixed-point step (memory `depth`; plain
   // step d = d(strains) when depth is 0), clipped to [committed damage, 1] (irreversible).
-  void advance(int depth);
+  // `relaxation` in (0, 1] scales the plain step (depth 0): d + w (G(d) - d).
+  void advance(int depth, double relaxation = 1.0);
   // Not collective. Crack compliances for ElasticOperator::setCrackCompliance (the damage of the next solve).
   std::vector<std::array<double, 6>> crackCompliance() const;
   // Accept the law's damage of the last update and make its history the committed one (end of a converged

@@ -833,6 +833,8 @@ Json MechanicsModel::Impl::runStep(double level) {
   constexpr int kStallIterations = 10;
   constexpr int kChatterIterations = 5;
   int depth = andersonDepth, sinceBest = 0, quiet = 0;
+  constexpr double kMinRelaxation = 0.125;
+  double relaxation = 1.0;
   double best = std::numeric_limits<double>::infinity();
   for (int it = 1; it <= (damage ? maxIterations : 1); ++it) {
     if (damage) op->setCrackCompliance(damage->crackCompliance());
@@ -865,14 +867,20 @@ Json MechanicsModel::Impl::runStep(double level) {
     if (change < best) {
       best = change;
       sinceBest = 0;
-    } else if (++sinceBest >= kStallIterations && depth > 0) {
-      Log::detail("{}: Anderson mixing stalled at a damage change of {:.3g} (iteration {}); plain iteration "
-                  "from here",
-                  who, change, it);
-      depth = 0;
-      ++andersonFallbacks;
+    } else if (++sinceBest >= kStallIterations && (depth > 0 || relaxation > kMinRelaxation)) {
+      if (depth > 0) {
+        depth = 0;
+        ++andersonFallbacks;
+      } else {
+        relaxation *= 0.5;  // the plain iteration cycles too: under-relax it
+      }
+      Log::detail("{}: damage iteration stalled at a change of {:.3g} (iteration {}); plain iteration with "
+                  "relaxation {:g} from here",
+                  who, change, it, relaxation);
+      sinceBest = 0;
+      best = change;
     }
-    damage->advance(depth);
+    damage->advance(depth, relaxation);
   }
   totalNonlinearIterations += iterations;
   totalLinearIterations += linear;
