@@ -1173,8 +1173,13 @@ Json runLithiation(const StudyContext& ctx, const Params& study) {
   Json steps = Json::array();
   double chargeThroughput = 0.0, dischargeThroughput = 0.0;
   Json cutoffTimes = Json::array();
+  // Per cycle (the step list repeated `cycles` times): charge and discharge capacity, and the coverage at the
+  // end of the cycle when mechanics is coupled.
+  std::vector<CycleSummary> cycles;
+  const int perCycle = std::max(setup.protocol.stepsPerCycle, 1);
   for (const auto& rec : r.steps) {
     const ProtocolStep& ps = setup.protocol.steps[static_cast<size_t>(rec.step)];
+    const double coverageEnd = mech ? mech->at(rec.tEnd).coverage : std::numeric_limits<double>::quiet_NaN();
     Json j;
     j["index"] = rec.step;
     j["kind"] = stepKindName(rec.kind);
@@ -1186,25 +1191,20 @@ Json runLithiation(const StudyContext& ctx, const Params& study) {
     j["capacity"] = LithiationSetup::capacityMahPerG(rec.throughput, mass);
     j["voltage_end"] = rec.voltageEnd;
     j["current_end"] = rec.currentEnd;
-    if (mech) j["coverage_end"] = mech->at(rec.tEnd).coverage;
+    if (mech) j["coverage_end"] = coverageEnd;
     steps.push_back(j);
     if (rec.charge > 0.0) chargeThroughput += rec.charge;
     if (rec.charge < 0.0) dischargeThroughput -= rec.charge;
     if (rec.reason == EndReason::VoltageLimit)
       cutoffTimes.push_back({{"step", rec.step}, {"voltage", ps.untilVoltage}, {"time", rec.tEnd}});
-  }
-  // Per cycle (the step list repeated `cycles` times): charge and discharge capacity, and the coverage at the
-  // end of the cycle when mechanics is coupled.
-  std::vector<CycleSummary> cycles;
-  const int perCycle = std::max(setup.protocol.stepsPerCycle, 1);
-  for (const auto& rec : r.steps) {
+
     const size_t c = static_cast<size_t>(rec.step / perCycle);
     if (cycles.size() <= c) cycles.resize(c + 1);
     CycleSummary& cs = cycles[c];
     if (rec.charge > 0.0) cs.charge += LithiationSetup::capacityMahPerG(rec.charge, mass);
     if (rec.charge < 0.0) cs.discharge -= LithiationSetup::capacityMahPerG(rec.charge, mass);
     cs.tEnd = rec.tEnd;
-    if (mech) cs.coverageEnd = mech->at(rec.tEnd).coverage;
+    cs.coverageEnd = coverageEnd;
   }
   Json cycleJson = Json::array();
   for (size_t c = 0; c < cycles.size(); ++c) {

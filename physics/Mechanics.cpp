@@ -829,13 +829,12 @@ Json MechanicsModel::Impl::runStep(double level) {
   // Anderson mixing speeds up a smooth contraction but can cycle on this map (clipped to [committed damage,
   // 1] and switching branches): on the generated 255-15h composite in a coupled charge it stalled at a
   // damage change of 0.02-0.07 for 200 iterations where the plain iteration converges in 2-30. So when the
-  // change has not reached a new minimum for kStallIterations iterations, the rest of the step iterates plainly.
-  constexpr int kStallIterations = 10;
-  constexpr int kChatterIterations = 5;
-  int depth = andersonDepth, sinceBest = 0, quiet = 0;
+  // change has not reached a new minimum for kStallIterations iterations, the rest of the step iterates
+  // plainly; a plain iteration that stalls as well is under-relaxed, halving down to kMinRelaxation.
+  constexpr int kStallIterations = 10, kChatterIterations = 5;
   constexpr double kMinRelaxation = 0.125;
-  double relaxation = 1.0;
-  double best = std::numeric_limits<double>::infinity();
+  int depth = andersonDepth, sinceBest = 0, quiet = 0;
+  double relaxation = 1.0, best = std::numeric_limits<double>::infinity();
   for (int it = 1; it <= (damage ? maxIterations : 1); ++it) {
     if (damage) op->setCrackCompliance(damage->crackCompliance());
     linear += solveElastic(level);

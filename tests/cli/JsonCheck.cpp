@@ -1,6 +1,6 @@
 // ssb_test_jsoncheck FILE [KEY=JSON ...]: exit 0 if FILE is complete, valid JSON and each top-level KEY holds
 // the given JSON value (e.g. complete=false); a KEY starting with '/' is a JSON pointer into the document
-// (e.g. /studies/0/results/cycles/1/cycle=2). Used by the kill tests, which must tell a half-written
+// (e.g. /studies/0/cycles/1/cycle=2). Used by the kill tests, which must tell a half-written
 // results.json from a complete one without depending on Python.
 #include <cstdio>
 #include <fstream>
