@@ -52,6 +52,25 @@ std::vector<T> haloExchange(const StructuredGrid& grid, const std::vector<T>& ow
   return redistribute(grid.comm(), grid.owned(), owned, *haloBox, fill);
 }
 
+// Collective. Owned data of `from` laid into the owned layout of `to`, a grid of the same extents except
+// along `axis`, where `to` has `lo` extra voxels before `from`'s first (and any number after its last);
+// voxels of `to` outside `from` get `fill`. Used to add layers to a volume (end layers of a cell).
+template <typename T>
+std::vector<T> embedAlong(const StructuredGrid& from, const StructuredGrid& to, int axis, int64_t lo,
+                          const std::vector<T>& data, T fill) {
+  Box3 src = from.owned();
+  src.lo[static_cast<size_t>(axis)] += lo;
+  return redistribute(from.comm(), src, data, to.owned(), fill);
+}
+// Collective. The reverse of embedAlong: data laid out on `to`, cut back to `from`'s owned box.
+template <typename T>
+std::vector<T> extractAlong(const StructuredGrid& to, const StructuredGrid& from, int axis, int64_t lo,
+                            const std::vector<T>& data) {
+  Box3 src = to.owned();
+  src.lo[static_cast<size_t>(axis)] -= lo;
+  return redistribute(to.comm(), src, data, from.owned());
+}
+
 // Collective. send[r] goes to rank r; returns everything received, ordered by source rank. Messages are
 // cut below MPI's int count limit.
 void exchangeBytes(MPI_Comm comm, const std::vector<std::vector<char>>& send, std::vector<char>& recv);

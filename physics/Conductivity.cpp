@@ -32,6 +32,13 @@
 // with the bulk conductance on faces between two particles of one phase (particle ids from the watershed
 // split of the phase, mesh/Watershed.hpp) and between two conducting phases, applied as face weights
 // w = 1 / (1 + harmonic(sigma1, sigma2) / (h G)). Without the key no weights are created.
+//
+// End layers (optional `end_layers`): the DC-polarisation cell Li-In | SE | sample | SE | Li-In. Along each
+// direction the volume is solved between two layers of one phase (n = round(t / h) voxels across the whole
+// section; the electrodes' Dirichlet faces move to the layers' outer faces), and the sample's resistance is
+// the cell's less the layers' bulk 2 t / (sigma_layer A). What the layers add beyond their bulk - current
+// spreading into the sample's conducting voxels at the faces (constriction) - stays in the sample's value,
+// as in the experiment, which subtracts a separately measured separator resistance.
 #include "physics/Conductivity.hpp"
 
 #include <mpi.h>
@@ -40,8 +47,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <memory>
 #include <optional>
 
+#include "mesh/BoxExchange.hpp"
 #include "mesh/Connectivity.hpp"
 #include "mesh/Watershed.hpp"
 #include "physics/ContactConductance.hpp"
@@ -190,6 +199,19 @@ const Schema& contactSchema() {
   return s;
 }
 
+const Schema& endLayersSchema() {
+  static const Schema s = [] {
+    Schema sc("studies[] (type: conductivity).end_layers",
+              "Layers of one phase added on both faces normal to the direction (a cell's separator layers).");
+    sc.text("phase", std::nullopt,
+            "Phase of the layers (must have a positive conductivity under conductivities), e.g. LPS.");
+    sc.real("thickness", std::nullopt, "m", 0.0, kInf,
+            "Thickness of each layer, rounded to whole voxels along the direction (at least one).", true);
+    return sc;
+  }();
+  return s;
+}
+
 // The contact setup of `study` (nullopt without contact_conductance). Collective (watershed).
 std::optional<ContactSetup> contactSetup(const StudyContext& ctx, const Params& study,
                                          const std::vector<double>& phaseScaled, double sigmaRef,
@@ -312,6 +334,14 @@ const Schema& conductivitySchema() {
                "interfaces (see docs/conductivity.md, 'Contact conductance'). Absent: no contact resistance.")
         .nest(contactSchema())
         .makeOptional();
+    sc.declare("end_layers", ParamType::Section, std::nullopt,
+               "Layers of one conducting phase across the whole section on both faces normal to each "
+               "direction, as in a DC-polarisation cell (Li-In | SE | composite | SE | Li-In): the current "
+               "enters the sample through them, and their bulk resistance 2 t / (sigma A) is subtracted, so "
+               "effective_conductivity is the sample's in that cell (see docs/conductivity.md, 'End layers'). "
+               "Absent: the electrodes touch the sample.")
+        .nest(endLayersSchema())
+        .makeOptional();
     sc.boolean("write_fields", "true",
                "Write <name>_potential_<dir> [V] and <name>_current_density_<dir> [A/m^2] to fields.h5.");
     return sc;
@@ -371,6 +401,40 @@ Json runConductivity(const StudyContext& ctx, const Params& study) {
   const bool writeFields = study.boolean("write_fields") && ctx.fields != nullptr;
   Json contactReport = Json::object();
   const std::optional<ContactSetup> contact = contactSetup(ctx, study, phaseScaled, sigmaRef, contactReport);
+
+  // End layers: `layerVoxels[axis]` voxels of one conducting phase across the whole section on both faces.
+  struct EndLayers {
+    int phase = -1;
+    std::string phaseName;
+    double kScaled = 0.0;  // conductivity / sigma_ref
+    std::array<int64_t, 3> voxels{0, 0, 0};
+  };
+  std::optional<EndLayers> endLayers;
+  if (study.has("end_layers")) {
+    const Params el = study.section("end_layers");
+    EndLayers e;
+    e.phaseName = el.text("phase");
+    e.phase = ctx.phases.index(e.phaseName, el.keyPath("phase"));
+    e.kScaled = phaseScaled[static_cast<size_t>(e.phase)];
+    if (!(e.kScaled > 0.0))
+      throwInput("{}: phase '{}' does not conduct (give it a positive conductivity under conductivities)",
+                 el.keyPath("phase"), e.phaseName);
+    if (conv != Convention::Face)
+      throwInput(
+          "{}: end layers take the place of the electrodes' faces; they work with convention: face only "
+          "(this study has convention {})",
+          el.path(), convKey);
+    const double t = el.real("thickness");
+    for (int a : axes) {
+      const double n = t / geom.spacing[a];
+      if (n < 0.5)
+        throwInput(
+            "{}: {:.4g} um is less than half a voxel ({:.4g} um along {}); give at least one voxel's thickness",
+            el.keyPath("thickness"), t * 1e6, geom.spacing[a] * 1e6, axisName(a));
+      e.voxels[a] = static_cast<int64_t>(std::llround(n));
+    }
+    endLayers = e;
+  }
 
   // --- coefficient field and volume fractions ---------------------------------------------------------
   const size_t nOwned = ctx.volume.labels.size();
@@ -447,17 +511,45 @@ Json runConductivity(const StudyContext& ctx, const Params& study) {
         fmt::format("{} (conductivity study '{}'), direction {}", study.path(), name, dir);
     auto t0 = std::chrono::steady_clock::now();
 
+    // What this direction solves on: the volume, or the volume between its end layers (a longer grid).
+    const int64_t nl = endLayers ? endLayers->voxels[axis] : 0;
+    std::unique_ptr<StructuredGrid> cellGrid;
+    std::vector<double> cellSigma;
+    std::vector<uint8_t> cellConducting;
+    std::optional<ContactSetup> cellContact;
+    if (endLayers) {
+      VoxelGrid cg = geom;
+      cg.n[axis] += 2 * nl;
+      cg.origin[axis] -= static_cast<double>(nl) * geom.spacing[axis];
+      cellGrid = std::make_unique<StructuredGrid>(comm, cg);
+      cellSigma = embedAlong(grid, *cellGrid, axis, nl, sigma, endLayers->kScaled);
+      cellConducting = embedAlong(grid, *cellGrid, axis, nl, conducting, uint8_t{1});
+      if (contact) {
+        cellContact = *contact;  // the layers are one piece: no particle ids, so no grain boundaries
+        cellContact->phase =
+            embedAlong(grid, *cellGrid, axis, nl, contact->phase, static_cast<uint8_t>(endLayers->phase));
+        cellContact->particle = embedAlong(grid, *cellGrid, axis, nl, contact->particle, int64_t{-1});
+      }
+    }
+    const StructuredGrid& solveGrid = cellGrid ? *cellGrid : grid;
+    const std::vector<uint8_t>& solveConducting = cellGrid ? cellConducting : conducting;
+    const ContactSetup* solveContact = cellGrid ? (cellContact ? &*cellContact : nullptr)
+                                                : (contact ? &*contact : nullptr);
+
     std::vector<uint8_t> percolating;
     if (periodicSides) {
       std::array<bool, 3> periodic{true, true, true};
       periodic[static_cast<size_t>(axis)] = false;
-      percolating = labelClusters(grid, conducting, periodic).percolatingMask(axis);
+      percolating = labelClusters(solveGrid, solveConducting, periodic).percolatingMask(axis);
+    } else if (cellGrid) {
+      percolating = labelClusters(solveGrid, solveConducting).percolatingMask(axis);
     } else {
       if (!sharedClusters) sharedClusters = labelClusters(grid, conducting);
       percolating = sharedClusters->percolatingMask(axis);
     }
-    int64_t percolatingLocal = 0;
-    for (uint8_t m : percolating) percolatingLocal += m ? 1 : 0;
+    int64_t percolatingLocal = 0;  // counted in the sample, not in its end layers
+    for (uint8_t m : cellGrid ? extractAlong(*cellGrid, grid, axis, nl, percolating) : percolating)
+      percolatingLocal += m ? 1 : 0;
     const int64_t percolatingCount = globalSum(comm, percolatingLocal);
     const double epsPercolating = static_cast<double>(percolatingCount) / static_cast<double>(total);
 
@@ -488,8 +580,12 @@ Json runConductivity(const StudyContext& ctx, const Params& study) {
       continue;
     }
 
-    Solution s = solveDirection(grid, sigma, percolating, axis, periodicSides, conv, rtol, writeFields,
-                                contact ? &*contact : nullptr, who);
+    Solution s = solveDirection(solveGrid, cellGrid ? cellSigma : sigma, percolating, axis, periodicSides, conv,
+                                rtol, writeFields, solveContact, who);
+    if (cellGrid && writeFields) {  // the fields of the sample's part of the cell
+      s.potential = extractAlong(*cellGrid, grid, axis, nl, s.potential);
+      s.currentDensity = extractAlong(*cellGrid, grid, axis, nl, s.currentDensity);
+    }
     // The electrode current from the dissipated power, I = P / dphi: equal to the inlet and outlet currents
     // at convergence, but its error is quadratic in the solver error (P(phi) - P(phi*) = e^T A e, which CG
     // minimises), so tau is converged to ~1e-7 at rtol 1e-5 where the face currents still differ by 1e-5.
@@ -505,7 +601,29 @@ Json runConductivity(const StudyContext& ctx, const Params& study) {
     const double nLen = conv == Convention::PinnedLMinus1 ? static_cast<double>(geom.n[axis] - 1)
                                                           : static_cast<double>(geom.n[axis]);
     const double length = nLen * geom.spacing[axis];
-    const double sigmaEffScaled = currentScaled * length / area;  // potential difference 1 V
+    double sigmaEffScaled = currentScaled * length / area;  // potential difference 1 V
+    Json layersRecord;
+    if (cellGrid) {
+      // The cell's resistance less the two layers' bulk resistance 2 t / (sigma A): the sample's, with the
+      // spreading between layer and sample (the faces are no longer equipotential) left in it.
+      const double t = static_cast<double>(nl) * geom.spacing[axis];
+      const double rCell = 1.0 / currentScaled;  // [Ohm sigma_ref]
+      const double rLayers = 2.0 * t / (endLayers->kScaled * area);
+      const double rSample = rCell - rLayers;
+      if (!(rSample > 0.0))
+        throwRun(
+            "{}: the cell's resistance {:.6g} Ohm is not above its two end layers' {:.6g} Ohm; the linear solve "
+            "did not converge (check `rtol` and `petsc_options`)",
+            who, rCell / sigmaRef, rLayers / sigmaRef);
+      sigmaEffScaled = length / (rSample * area);
+      layersRecord = {{"phase", endLayers->phaseName},
+                      {"thickness", t},
+                      {"voxels", nl},
+                      {"cell_effective_conductivity", (length + 2.0 * t) / (rCell * area) * sigmaRef},
+                      {"cell_resistance", rCell / sigmaRef},
+                      {"layer_resistance", rLayers / sigmaRef},
+                      {"sample_resistance", rSample / sigmaRef}};
+    }
     const double sigmaEff = sigmaEffScaled * sigmaRef;
     const double eps = conv == Convention::PinnedLPercolating ? epsPercolating : epsTotal;
     const double tau = eps * sigma0Scaled / sigmaEffScaled;
@@ -535,6 +653,7 @@ Json runConductivity(const StudyContext& ctx, const Params& study) {
     r["current_in"] = s.currentIn * sigmaRef;
     r["current_out"] = s.currentOut * sigmaRef;
     r["unknowns"] = s.unknowns;
+    if (cellGrid) r["end_layers"] = layersRecord;
     if (contact) {
       r["contact_faces_grain_boundary"] = s.contactFaces.grainBoundary;
       r["contact_faces_interface"] = s.contactFaces.interface;
@@ -575,6 +694,10 @@ Json runConductivity(const StudyContext& ctx, const Params& study) {
       {"current_in", "A (through the inlet face)"},
       {"current_out", "A (through the outlet face)"},
       {"unknowns", "voxels solved for (percolating, not pinned)"}};
+  if (endLayers)
+    out["units"]["end_layers"] =
+        "thickness: m; voxels: count; cell_effective_conductivity: S/m (layers + sample); cell_resistance, "
+        "layer_resistance, sample_resistance: Ohm (both layers' bulk resistance; cell less layers)";
   if (contact) {
     out["contact_conductance"] = contactReport;
     out["units"]["contact_conductance"] = "S/m^2 (G per phase or phase pair); particles: count";

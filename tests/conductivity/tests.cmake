@@ -47,3 +47,8 @@ ssb_add_cli_test(NAME cli_bad_tensor_thin_volume
 # watershed split in the study, bad input.
 ssb_add_gtest(NAME conductivity_contact SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/conductivity/ContactConductanceTest.cpp
               RANKS 1 2 LIBS ssb_physics TIMEOUT 120)
+
+# End layers (issue 9): the DC-polarisation cell; laminates as series chains, contact at the layers, the
+# constriction of a thin channel and its convergence with the layer thickness, bad input.
+ssb_add_gtest(NAME conductivity_end_layers SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/conductivity/EndLayersTest.cpp
+              RANKS 1 2 LIBS ssb_physics TIMEOUT 120)
