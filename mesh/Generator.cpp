@@ -232,6 +232,20 @@ class Painter {
   // `canPaint` and differs from `label`. Returns the local number of such voxels. Not collective.
   template <typename Pred>
   int64_t paint(const Shape& s, uint16_t label, Pred canPaint, bool commit) {
+    int64_t changed = 0;
+    forEachInside(s, [&](int64_t li, double, double, double) {
+      uint16_t& l = m_labels[static_cast<size_t>(li)];
+      if (l == label || !canPaint(l)) return;
+      ++changed;
+      if (commit) l = label;
+    });
+    return changed;
+  }
+
+  // Call f(localIndex, dx, dy, dz) for every owned voxel whose centre lies inside `s` (offsets from the
+  // shape's centre in voxels, unwrapped across periodic sides). Not collective.
+  template <typename F>
+  void forEachInside(const Shape& s, F f) const {
     const auto& n = m_grid.geometry().n;
     const Box3& own = m_grid.owned();
     std::array<int64_t, 3> lo, hi;
@@ -253,7 +267,6 @@ class Painter {
         hi[a] = lo[a] + n[a];  // a particle larger than the box: visit each voxel once
       }
     }
-    int64_t changed = 0;
     for (int64_t kk = lo[2]; kk < hi[2]; ++kk) {
       int64_t k = wrap(kk, n[2]);
       if (k < own.lo[2] || k >= own.lo[2] + own.size[2]) continue;
@@ -263,15 +276,12 @@ class Painter {
         for (int64_t ii = lo[0]; ii < hi[0]; ++ii) {
           int64_t i = wrap(ii, n[0]);
           if (i < own.lo[0] || i >= own.lo[0] + own.size[0]) continue;
-          if (!s.inside(ii + 0.5 - s.c[0], jj + 0.5 - s.c[1], kk + 0.5 - s.c[2])) continue;
-          uint16_t& l = m_labels[m_grid.localIndex(i, j, k)];
-          if (l == label || !canPaint(l)) continue;
-          ++changed;
-          if (commit) l = label;
+          const double dx = ii + 0.5 - s.c[0], dy = jj + 0.5 - s.c[1], dz = kk + 0.5 - s.c[2];
+          if (!s.inside(dx, dy, dz)) continue;
+          f(m_grid.localIndex(i, j, k), dx, dy, dz);
         }
       }
     }
-    return changed;
   }
 
  private:
@@ -537,11 +547,38 @@ Volume generateVolume(MPI_Comm comm, const Params& gen, double spacing) {
     };
     int64_t ta = static_cast<int64_t>(std::llround(gen.real("active_fraction") * static_cast<double>(total)));
     int64_t tp = static_cast<int64_t>(std::llround(gen.real("pore_fraction") * static_cast<double>(total)));
-    int64_t na = fillToTarget(comm, painter, 0, ta, tol, act, drawActive, anywhere, "active_fraction");
+    std::vector<Shape> activeSpheres;  // in the order they were accepted (identical on every rank)
+    int64_t na = fillToTarget(comm, painter, 0, ta, tol, act, drawActive, anywhere, "active_fraction",
+                              nullptr, [&](const Shape& s) { activeSpheres.push_back(s); });
     int64_t np = 0;
     if (tp > 0)
       np = fillToTarget(
           comm, painter, 0, tp, tol, pore, drawPore, [&](uint16_t l) { return l == ely; }, "pore_fraction");
+    // Particle identity: an active voxel belongs to the sphere it lies deepest inside (largest r - distance),
+    // so two overlapping spheres meet on the plane-like surface where their depths are equal (sintered
+    // necks split between the two particles). Pores never replace active voxels.
+    GeneratedParticles ids;
+    ids.label = act;
+    ids.id.assign(v.labels.size(), -1);
+    std::vector<double> depth(v.labels.size(), -1.0);
+    for (size_t si = 0; si < activeSpheres.size(); ++si) {
+      const Shape& sp = activeSpheres[si];
+      painter.forEachInside(sp, [&](int64_t li, double dx, double dy, double dz) {
+        const auto l = static_cast<size_t>(li);
+        const double d = sp.r - std::sqrt(dx * dx + dy * dy + dz * dz);
+        if (v.labels[l] != act || d <= depth[l]) return;
+        depth[l] = d;
+        ids.id[l] = static_cast<int64_t>(si);
+      });
+    }
+    // Spheres that lost every voxel to earlier ones have no voxel: count the ids in use, keep the numbers.
+    std::vector<uint8_t> used(activeSpheres.size(), 0);
+    for (int64_t id : ids.id)
+      if (id >= 0) used[static_cast<size_t>(id)] = 1;
+    if (!used.empty())
+      MPI_Allreduce(MPI_IN_PLACE, used.data(), static_cast<int>(used.size()), MPI_UINT8_T, MPI_MAX, comm);
+    ids.count = std::count(used.begin(), used.end(), uint8_t{1});
+    v.particles = std::move(ids);
     Log::info("composite: active {:.4f}, pore {:.4f}, electrolyte {:.4f}", static_cast<double>(na) / total,
               static_cast<double>(np) / total, 1.0 - static_cast<double>(na + np) / total);
   } else if (kind == "shapes") {

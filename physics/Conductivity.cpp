@@ -29,8 +29,9 @@
 // make the matrix singular, and dead ends carry no steady current anyway.
 //
 // Contact conductance (optional `contact_conductance`, physics/ContactConductance.hpp): G [S/m^2] in series
-// with the bulk conductance on faces between two particles of one phase (particle ids from the watershed
-// split of the phase, mesh/Watershed.hpp) and between two conducting phases, applied as face weights
+// with the bulk conductance on faces between two particles of one phase (particle ids from the generator
+// where it knows them, else from the watershed split of the phase, mesh/Watershed.hpp) and between two
+// conducting phases, applied as face weights
 // w = 1 / (1 + harmonic(sigma1, sigma2) / (h G)). Without the key no weights are created.
 //
 // End layers (optional `end_layers`): the DC-polarisation cell Li-In | SE | sample | SE | Li-In. Along each
@@ -162,8 +163,14 @@ const Schema& contactParticlesSchema() {
   static const Schema s = [] {
     Schema sc(
         "studies[] (type: conductivity).contact_conductance.particles",
-        "Watershed split of each phase listed under grain_boundaries into particles (mesh/Watershed, the "
-        "same split as the morphology study's particles).");
+        "Particles of each phase listed under grain_boundaries: the generator's (composite and twin "
+        "volumes: the active spheres) or a watershed split of the phase (mesh/Watershed, the same split as "
+        "the morphology study's particles).");
+    sc.choice(
+        "source", "auto", {"auto", "generator", "watershed"},
+        "Where particle identity comes from: generator (the generator's particles; an error for volumes "
+        "without them), watershed (always split), auto (the generator's for the phase that holds its "
+        "particle label, a watershed split otherwise).");
     sc.real("min_depth", "1", "", 0.0, 1e6,
             "Peaks of the distance map less than this many (smallest) voxel edges above the pass to a higher "
             "peak are merged into it.",
@@ -265,19 +272,39 @@ std::optional<ContactSetup> contactSetup(const StudyContext& ctx, const Params& 
     if (phaseOf[l] >= 0 && phaseScaled[static_cast<size_t>(phaseOf[l])] > 0.0)
       c.phase[l] = static_cast<uint8_t>(phaseOf[l]);
   }
-  Json particles = Json::object();
+  const std::string source = pp.text("source");
+  const auto& generated = ctx.volume.particles;
+  Json particles = Json::object(), sources = Json::object();
   for (size_t p = 0; p < nP; ++p) {
     if (!(c.rules.grainBoundary[p] > 0.0)) continue;
+    const std::string& name = ctx.phases.phases()[p].name;
+    const bool fromGenerator =
+        source != "watershed" && generated && ctx.phases.phaseOf(generated->label) == static_cast<int>(p);
+    if (source == "generator" && !fromGenerator)
+      throwInput("{}: phase '{}' has no particles from the generator ({}); use source: watershed (or auto)",
+                 pp.keyPath("source"), name,
+                 generated ? fmt::format("the generator's particles are label {}", generated->label)
+                           : fmt::format("volume {} carries none", ctx.volume.source));
+    if (fromGenerator) {
+      // Voxels of the phase with another label than the generator's have no particle (no grain boundary).
+      for (size_t l = 0; l < nOwned; ++l)
+        if (phaseOf[l] == static_cast<int>(p)) c.particle[l] = generated->id[l];
+      particles[name] = generated->count;
+      sources[name] = "generator";
+      continue;
+    }
     std::vector<uint8_t> mask(nOwned, 0);
     for (size_t l = 0; l < nOwned; ++l) mask[l] = phaseOf[l] == static_cast<int>(p) ? 1 : 0;
     const ParticleLabels labels = particleIds(grid, mask, ws);
     for (size_t l = 0; l < nOwned; ++l)
       if (mask[l]) c.particle[l] = labels.id[l];
-    particles[ctx.phases.phases()[p].name] = static_cast<int64_t>(labels.particles.size());
+    particles[name] = static_cast<int64_t>(labels.particles.size());
+    sources[name] = "watershed";
   }
   report["grain_boundaries"] = gb;
   report["interfaces"] = itf;
   report["particles"] = particles;
+  report["particle_source"] = sources;
   return c;
 }
 
@@ -334,12 +361,13 @@ const Schema& conductivitySchema() {
                "interfaces (see docs/conductivity.md, 'Contact conductance'). Absent: no contact resistance.")
         .nest(contactSchema())
         .makeOptional();
-    sc.declare("end_layers", ParamType::Section, std::nullopt,
-               "Layers of one conducting phase across the whole section on both faces normal to each "
-               "direction, as in a DC-polarisation cell (Li-In | SE | composite | SE | Li-In): the current "
-               "enters the sample through them, and their bulk resistance 2 t / (sigma A) is subtracted, so "
-               "effective_conductivity is the sample's in that cell (see docs/conductivity.md, 'End layers'). "
-               "Absent: the electrodes touch the sample.")
+    sc.declare(
+          "end_layers", ParamType::Section, std::nullopt,
+          "Layers of one conducting phase across the whole section on both faces normal to each "
+          "direction, as in a DC-polarisation cell (Li-In | SE | composite | SE | Li-In): the current "
+          "enters the sample through them, and their bulk resistance 2 t / (sigma A) is subtracted, so "
+          "effective_conductivity is the sample's in that cell (see docs/conductivity.md, 'End layers'). "
+          "Absent: the electrodes touch the sample.")
         .nest(endLayersSchema())
         .makeOptional();
     sc.boolean("write_fields", "true",
@@ -429,7 +457,8 @@ Json runConductivity(const StudyContext& ctx, const Params& study) {
       const double n = t / geom.spacing[a];
       if (n < 0.5)
         throwInput(
-            "{}: {:.4g} um is less than half a voxel ({:.4g} um along {}); give at least one voxel's thickness",
+            "{}: {:.4g} um is less than half a voxel ({:.4g} um along {}); give at least one voxel's "
+            "thickness",
             el.keyPath("thickness"), t * 1e6, geom.spacing[a] * 1e6, axisName(a));
       e.voxels[a] = static_cast<int64_t>(std::llround(n));
     }
@@ -533,8 +562,8 @@ Json runConductivity(const StudyContext& ctx, const Params& study) {
     }
     const StructuredGrid& solveGrid = cellGrid ? *cellGrid : grid;
     const std::vector<uint8_t>& solveConducting = cellGrid ? cellConducting : conducting;
-    const ContactSetup* solveContact = cellGrid ? (cellContact ? &*cellContact : nullptr)
-                                                : (contact ? &*contact : nullptr);
+    const ContactSetup* solveContact =
+        cellGrid ? (cellContact ? &*cellContact : nullptr) : (contact ? &*contact : nullptr);
 
     std::vector<uint8_t> percolating;
     if (periodicSides) {
@@ -580,8 +609,8 @@ Json runConductivity(const StudyContext& ctx, const Params& study) {
       continue;
     }
 
-    Solution s = solveDirection(solveGrid, cellGrid ? cellSigma : sigma, percolating, axis, periodicSides, conv,
-                                rtol, writeFields, solveContact, who);
+    Solution s = solveDirection(solveGrid, cellGrid ? cellSigma : sigma, percolating, axis, periodicSides,
+                                conv, rtol, writeFields, solveContact, who);
     if (cellGrid && writeFields) {  // the fields of the sample's part of the cell
       s.potential = extractAlong(*cellGrid, grid, axis, nl, s.potential);
       s.currentDensity = extractAlong(*cellGrid, grid, axis, nl, s.currentDensity);
@@ -612,7 +641,8 @@ Json runConductivity(const StudyContext& ctx, const Params& study) {
       const double rSample = rCell - rLayers;
       if (!(rSample > 0.0))
         throwRun(
-            "{}: the cell's resistance {:.6g} Ohm is not above its two end layers' {:.6g} Ohm; the linear solve "
+            "{}: the cell's resistance {:.6g} Ohm is not above its two end layers' {:.6g} Ohm; the linear "
+            "solve "
             "did not converge (check `rtol` and `petsc_options`)",
             who, rCell / sigmaRef, rLayers / sigmaRef);
       sigmaEffScaled = length / (rSample * area);

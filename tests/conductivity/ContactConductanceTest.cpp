@@ -114,6 +114,45 @@ TEST(ContactConductance, LargeGReproducesNoContactAndWatershedSplits) {
   EXPECT_LT(sigmaEff(small, "x"), 0.9 * sigmaEff(plain, "x"));
 }
 
+// Particle identity from the generator (Volume::particles) against the watershed: a ball of phase A (radius
+// 5 voxels) between two slabs of A (the electrodes' ends). The "generator" here says the slabs are one
+// particle each and the ball is two, split by the plane x = 8. source auto and generator use those ids (4
+// particles); source watershed splits the phase itself and never cuts the ball in two, so the generator's
+// ids carry the split plane's faces (the ball's section at x = 8: 80 voxel faces) more as grain boundaries
+// and give a lower conductance. The ids belong to label 1 = phase A only.
+TEST(ContactConductance, GeneratorParticlesOrWatershed) {
+  Volume v = makeVolume(PETSC_COMM_WORLD, {16, 12, 12}, [](int64_t i, int64_t j, int64_t k) {
+    const double x = i + 0.5 - 8.0, y = j + 0.5 - 6.0, z = k + 0.5 - 6.0;
+    return uint16_t(x * x + y * y + z * z <= 25.0 || i < 4 || i >= 12 ? 1 : 0);
+  });
+  GeneratedParticles gp;
+  gp.label = 1;
+  gp.count = 4;
+  gp.id.assign(v.labels.size(), -1);
+  v.grid->forEachOwned([&](int64_t i, int64_t, int64_t, int64_t l) {
+    if (v.labels[static_cast<size_t>(l)] == 1)
+      gp.id[static_cast<size_t>(l)] = i < 4 ? 0 : i < 8 ? 1 : i < 12 ? 2 : 3;
+  });
+  v.particles = gp;
+  const PhaseMap pm = abPhases();
+  const std::string base =
+      "{type: conductivity, directions: [x], rtol: 1e-10, conductivities: {A: 1 S/m}, "
+      "contact_conductance: {grain_boundaries: {A: 1e5 S/m^2}, particles: {source: ";
+  auto faces = [](const Json& r) {
+    return r.at("directions").at("x").at("contact_faces_grain_boundary").get<int64_t>();
+  };
+  const Json ws = runStudy(v, pm, base + "watershed}}}");
+  EXPECT_EQ(ws.at("contact_conductance").at("particle_source").at("A").get<std::string>(), "watershed");
+  for (const char* src : {"auto", "generator"}) {
+    const Json r = runStudy(v, pm, base + src + "}}}");
+    EXPECT_EQ(r.at("contact_conductance").at("particle_source").at("A").get<std::string>(), "generator")
+        << src;
+    EXPECT_EQ(r.at("contact_conductance").at("particles").at("A").get<int64_t>(), 4) << src;
+    EXPECT_GE(faces(r), faces(ws) + 80) << src;
+    EXPECT_LT(sigmaEff(r, "x"), 0.99 * sigmaEff(ws, "x")) << src;
+  }
+}
+
 namespace {
 
 void expectInputError(const std::string& contact, const std::string& needle) {
@@ -145,6 +184,11 @@ TEST(ContactConductanceInput, BadValuesAndNamesAreInputErrors) {
   expectInputError("{interfaces: {\"A|void\": 1}}", "studies[0].contact_conductance.interfaces.A|void");
   expectInputError("{particles: {min_depth: -1}}", "studies[0].contact_conductance.particles.min_depth");
   expectInputError("{grain: {A: 1}}", "studies[0].contact_conductance.grain");
+  expectInputError("{grain_boundaries: {A: 1}, particles: {source: generator}}",
+                   "studies[0].contact_conductance.particles.source: phase 'A' has no particles from the "
+                   "generator (volume test carries none)");
+  expectInputError("{grain_boundaries: {A: 1}, particles: {source: voronoi}}",
+                   "studies[0].contact_conductance.particles.source");
 }
 
 // The same answer on all ranks and on one: two pairs of overlapping balls of A (radius 4.5, centres 8 apart:

@@ -30,8 +30,8 @@ double layerNum(const Json& r, const std::string& d, const std::string& key) {
 
 // Series laminate along x: A in layers 0-3, B in layers 4-7 (voxel edges h = (1, 2, 1.5) um, so the
 // section A = ny nz hy hz). With end layers of n voxels of phase P on both x faces the cell is a chain of
-// slabs: per unit area R = 2 n hx / sigma_P + 4 hx / sigma_A + 4 hx / sigma_B (every face between two slabs is
-// the harmonic mean of its two half-cells, the electrodes' faces half a voxel from the first centres). The
+// slabs: per unit area R = 2 n hx / sigma_P + 4 hx / sigma_A + 4 hx / sigma_B (every face between two slabs
+// is the harmonic mean of its two half-cells, the electrodes' faces half a voxel from the first centres). The
 // sample's value after subtracting the layers is the laminate's harmonic mean, whatever P is.
 TEST(EndLayers, LaminateIsASeriesChain) {
   const std::array<double, 3> h{1e-6, 2e-6, 1.5e-6};
@@ -42,10 +42,11 @@ TEST(EndLayers, LaminateIsASeriesChain) {
   const double area = 3 * h[1] * 2 * h[2];
   const double harmonic = 8 * h[0] / (4 * h[0] / sA + 4 * h[0] / sB);
   for (const auto& [phase, sP] : {std::pair{"A", sA}, std::pair{"B", sB}}) {
-    const Json r = runStudy(v, pm,
-                            std::string("{type: conductivity, directions: [x, y], rtol: 1e-12, conductivities: "
-                                        "{A: 1 S/m, B: 0.25 S/m}, end_layers: {phase: ") +
-                                phase + ", thickness: 3 um}}");
+    const Json r =
+        runStudy(v, pm,
+                 std::string("{type: conductivity, directions: [x, y], rtol: 1e-12, conductivities: "
+                             "{A: 1 S/m, B: 0.25 S/m}, end_layers: {phase: ") +
+                     phase + ", thickness: 3 um}}");
     EXPECT_LT(relErr(num(r, "x", "effective_conductivity"), harmonic), 1e-9) << phase;
     EXPECT_EQ(dirRecord(r, "x").at("end_layers").at("voxels").get<int64_t>(), 3);
     EXPECT_NEAR(layerNum(r, "x", "thickness"), 3e-6, 1e-18);
@@ -71,10 +72,11 @@ TEST(EndLayers, InterfaceContactStaysInTheSample) {
   const double h = 1e-6, sA = 1.0, sB = 0.25, G = 2e5;
   Volume v = makeVolume(PETSC_COMM_WORLD, {8, 3, 2}, [](int64_t, int64_t, int64_t) { return uint16_t(2); });
   const PhaseMap pm = abPhases();
-  const Json r = runStudy(v, pm,
-                          "{type: conductivity, directions: [x], rtol: 1e-12, conductivities: {A: 1 S/m, B: 0.25 "
-                          "S/m}, end_layers: {phase: A, thickness: 2 um}, contact_conductance: {interfaces: "
-                          "{\"A|B\": 2e5 S/m^2}}}");
+  const Json r =
+      runStudy(v, pm,
+               "{type: conductivity, directions: [x], rtol: 1e-12, conductivities: {A: 1 S/m, B: 0.25 "
+               "S/m}, end_layers: {phase: A, thickness: 2 um}, contact_conductance: {interfaces: "
+               "{\"A|B\": 2e5 S/m^2}}}");
   const double area = 6 * h * h;
   EXPECT_LT(relErr(layerNum(r, "x", "sample_resistance"), (8 * h / sB + 2 / G) / area), 1e-9);
   EXPECT_LT(relErr(num(r, "x", "effective_conductivity"), 8 * h / (8 * h / sB + 2 / G)), 1e-9);
@@ -114,7 +116,8 @@ TEST(EndLayers, ConstrictionOfAThinChannel) {
 namespace {
 
 void expectEndLayersError(const std::string& extra, const std::string& needle) {
-  Volume v = makeVolume(PETSC_COMM_WORLD, {6, 5, 4}, [](int64_t i, int64_t, int64_t) { return uint16_t(i < 3 ? 1 : 2); });
+  Volume v = makeVolume(PETSC_COMM_WORLD, {6, 5, 4},
+                        [](int64_t i, int64_t, int64_t) { return uint16_t(i < 3 ? 1 : 2); });
   const PhaseMap pm = abPhases();
   try {
     runStudy(v, pm, "{type: conductivity, directions: [x], conductivities: {A: 1 S/m}, " + extra + "}");
