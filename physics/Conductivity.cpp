@@ -730,7 +730,8 @@ Json runConductivity(const StudyContext& ctx, const Params& study) {
         "layer_resistance, sample_resistance: Ohm (both layers' bulk resistance; cell less layers)";
   if (contact) {
     out["contact_conductance"] = contactReport;
-    out["units"]["contact_conductance"] = "S/m^2 (G per phase or phase pair); particles: count";
+    out["units"]["contact_conductance"] =
+        "grain_boundaries, interfaces: S/m^2 (G per phase or phase pair); particles: count";
     out["units"]["contact_faces_grain_boundary"] = "faces between distinct particles of a phase with a G";
     out["units"]["contact_faces_interface"] = "faces between two phases with a G";
   }

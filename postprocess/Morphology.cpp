@@ -1086,7 +1086,7 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
       out[phases[p].name] = e;
     }
     result["local_thickness"] = out;
-    units["local_thickness"] = "m";
+    units["local_thickness"] = "mean, std, min, max: m; voxels, balls_painted, balls_refined: count";
     methods["local_thickness"] = fmt::format(
         "Hildebrand-Ruegsegger on the exact Euclidean distance transform, ball centres refined within the "
         "voxel "
@@ -1135,7 +1135,9 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
       out[phases[p].name] = e;
     }
     result["geodesic"] = out;
-    units["geodesic"] = "mean, min, max, std: 1 (path length / straight thickness); *_length, thickness: m";
+    units["geodesic"] =
+        "mean, min, max, std: 1 (path length / straight thickness); mean_length, min_length, max_length, "
+        "thickness: m; reached_fraction: 1; outlet_voxels, reached, exchange_rounds: count";
     methods["geodesic"] =
         fmt::format("{}-neighbour shortest paths from the {} face; sources half a voxel inside",
                     geoNeighbours, geoFromPlus ? "+" : "-");

@@ -329,7 +329,7 @@ void drawChart(const PlotChart& c, int totalW, int totalH, int top) {
     plwidth(2.0);
     std::vector<PLFLT> px, py;
     auto flush = [&] {
-      if (px.size() >= 2) plline(static_cast<PLINT>(px.size()), px.data(), py.data());
+      if (s.line && px.size() >= 2) plline(static_cast<PLINT>(px.size()), px.data(), py.data());
       px.clear(), py.clear();
     };
     std::vector<PLFLT> mx, my;
@@ -345,8 +345,8 @@ void drawChart(const PlotChart& c, int totalW, int totalH, int top) {
     }
     flush();
     // Markers where points are few (or a series is a single point).
-    if (!mx.empty() && (s.x.size() <= 40 || mx.size() == 1)) {
-      plssym(0.0, 1.2);
+    if (!mx.empty() && (!s.line || s.x.size() <= 40 || mx.size() == 1)) {
+      plssym(0.0, s.line ? 1.2 : 1.7);  // scatter markers carry the data alone: larger
       plpoin(static_cast<PLINT>(mx.size()), mx.data(), my.data(), 17);
     }
   }
@@ -385,7 +385,11 @@ void drawChart(const PlotChart& c, int totalW, int totalH, int top) {
       const auto& s = c.series[si];
       bool has = false;
       for (size_t i = 0; i < s.x.size() && !has; ++i) has = usable(s.x[i], s.y[i]);
-      opt[si] = s.bars ? PL_LEGEND_COLOR_BOX : PL_LEGEND_LINE;
+      opt[si] = s.bars ? PL_LEGEND_COLOR_BOX : (s.line ? PL_LEGEND_LINE : PL_LEGEND_SYMBOL);
+      if (!s.bars && !s.line) {
+        symNum[si] = 1;
+        symbols[si] = "#(850)";  // Hershey filled circle, the marker plpoin draws (code 17)
+      }
       colour[si] = kSeries0 + static_cast<int>(si % 10);
       symCol[si] = colour[si];
       names[si] = esc(s.name) + (has ? "" : " (no data)");

@@ -25,6 +25,7 @@ struct PlotSeries {
   std::vector<double> x, y;
   bool bars = false;  // x = bin centres, bars of width barWidth
   double barWidth = 0.0;
+  bool line = true;  // false: markers only, at every point (scatter plots)
 };
 
 struct PlotRefLine {

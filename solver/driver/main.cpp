@@ -2,6 +2,8 @@
 //   ssbvox run CASE.yaml [--set key.path=value ...] [--restart] [-- PETSc options]   (a case, a sweep or a
 //                                                                                   calibration)
 //   ssbvox info VOLUME [--json]
+//   ssbvox report RESULTS_DIR [--out FILE.md] [--y SUBSTRING ...] [--x COLUMN]   (Markdown + PNG charts of a
+//                                                                               sweep, case or calibration)
 //   ssbvox params
 //   ssbvox --version
 #include <CLI/CLI.hpp>
@@ -17,6 +19,7 @@
 #include "solver/driver/Case.hpp"
 #include "solver/driver/CaseRunner.hpp"
 #include "solver/driver/InfoCommand.hpp"
+#include "solver/driver/ReportCommand.hpp"
 #include "solver/driver/RunCommand.hpp"
 #include "solver/driver/StudyRegistry.hpp"
 
@@ -68,6 +71,22 @@ int main(int argc, char** argv) {
   infoCmd->add_option("--dtype", spec.rawDtype, "Raw files: uint8 | uint16 | uint16be | int16 | uint32 ...");
   infoCmd->add_option("--header-bytes", spec.rawHeaderBytes, "Raw files: bytes to skip");
 
+  ssb::ReportOptions report;
+  auto* reportCmd = app.add_subcommand(
+      "report",
+      "Markdown report with PNG charts of a results folder (a sweep, a case, a calibration, or folders of "
+      "them): RESULTS_DIR/report.md and RESULTS_DIR/report/*.png");
+  reportCmd->add_option("dir", report.dir, "Folder that `ssbvox run` wrote (output.dir)")->required();
+  reportCmd->add_option("--out", report.out,
+                        "Markdown file (default RESULTS_DIR/report.md; charts in the "
+                        "folder of the same name without .md)");
+  reportCmd
+      ->add_option("--y", report.ySelect,
+                   "Only result columns containing SUBSTRING (repeatable: --y tortuosity --y conductivity)")
+      ->allow_extra_args(false);  // one SUBSTRING per --y, so that `--y a DIR` leaves DIR alone
+  reportCmd->add_option("--x", report.xColumn,
+                        "Plot the results against this swept input only (a results.csv column name)");
+
   auto* paramsCmd =
       app.add_subcommand("params", "Print every YAML key: type, default, range, unit, description");
 
@@ -103,6 +122,8 @@ int main(int argc, char** argv) {
       } else if (*infoCmd) {
         if (!rawShape.empty()) spec.rawShape = {rawShape[2], rawShape[1], rawShape[0]};
         code = ssb::infoCommand(comm, spec, json);
+      } else if (*reportCmd) {
+        code = ssb::reportCommand(comm, report);
       }
     } catch (const ssb::InputError& e) {
       if (ssb::PetscSession::rank() == 0) std::fprintf(stderr, "ssbvox: input error: %s\n", e.what());

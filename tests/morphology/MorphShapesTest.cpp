@@ -70,7 +70,8 @@ TEST(MorphShapes, SphereVolumeSurfaceThickness) {
   EXPECT_DOUBLE_EQ(num(r["connectivity"]["NMC"]["largest_cluster_fraction"]), 1.0);
   EXPECT_FALSE(r["connectivity"]["NMC"]["percolates"]["z"].get<bool>());
   EXPECT_TRUE(r["connectivity"]["LPS"]["percolates"]["x"].get<bool>());
-  EXPECT_EQ(r["units"]["local_thickness"], "m");
+  EXPECT_EQ(r["units"]["local_thickness"],
+            "mean, std, min, max: m; voxels, balls_painted, balls_refined: count");
 }
 
 TEST(MorphShapes, OffCentreSphereSurface) {
