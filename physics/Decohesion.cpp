@@ -92,19 +92,33 @@ InterfaceDamage::Update InterfaceDamage::update(const std::vector<elastic::Vec6>
   const auto& h = m_grid.geometry().spacing;
   for (auto& b : m_bands) {
     const double sigma = intactStress[static_cast<size_t>(b.voxel)][static_cast<size_t>(b.axis)];
-    const BilinearCohesiveLaw law = lawOf(b);
     const double delta = h[static_cast<size_t>(b.axis)] * sigma / b.modulus;
+    b.delta = delta;
+    if (b.frozen) {  // held closed with the damage it has: no change, no switch (kFreezeFlips)
+      b.target = b.damage;
+      continue;
+    }
+    const BilinearCohesiveLaw law = lawOf(b);
     const bool open = delta > 0.0;
     b.kappaTrial = open ? std::max(b.kappa, delta) : b.kappa;
     b.target = law.damage(b.kappaTrial);
+    if (open != b.open && std::max(b.target, b.damage) > 0.0 && ++b.flips >= kFreezeFlips) {
+      b.frozen = true;
+      b.open = false;
+      b.target = b.damage;
+      ++u.frozen;
+      continue;
+    }
     u.maxDamageChange = std::max(u.maxDamageChange, std::abs(b.target - b.damage));
     if (open != b.open && std::max(b.target, b.damage) > 0.0) ++u.switched;
-    b.delta = delta;
     b.open = open;
   }
   MPI_Allreduce(MPI_IN_PLACE, &u.maxDamageChange, 1, MPI_DOUBLE, MPI_MAX, m_grid.comm());
-  MPI_Allreduce(MPI_IN_PLACE, &u.switched, 1, MPI_INT64_T, MPI_SUM, m_grid.comm());
-  if (u.switched > 0) {  // the map changed branch: old differences mislead the extrapolation
+  int64_t counts[2] = {u.switched, u.frozen};
+  MPI_Allreduce(MPI_IN_PLACE, counts, 2, MPI_INT64_T, MPI_SUM, m_grid.comm());
+  u.switched = counts[0];
+  u.frozen = counts[1];
+  if (u.switched > 0 || u.frozen > 0) {  // the map changed branch: old differences mislead the extrapolation
     m_dX.clear();
     m_dF.clear();
     m_haveLast = false;
@@ -208,6 +222,8 @@ void InterfaceDamage::commit() {
   for (auto& b : m_bands) {
     b.kappa = b.kappaTrial;
     b.damage = b.target;
+    b.flips = 0;
+    b.frozen = false;
   }
   m_dX.clear();
   m_dF.clear();

@@ -76,7 +76,13 @@ class InterfaceDamage {
   struct Update {
     double maxDamageChange = 0.0;  // max |d(strains) - d used in the solve| over all bands (global)
     int64_t switched = 0;          // damaged bands that changed open <-> closed (global)
+    int64_t frozen = 0;            // bands held closed from this update on (global; see kFreezeFlips)
   };
+  // A damaged band whose opening sits at ~0 can flip open <-> closed on every iteration of a step (open: the
+  // band is compliant and the surroundings press it shut; closed: it is stiff and pulled open), and the
+  // damage iteration then never settles. After this many flips within one step the band is held closed
+  // (in contact) with its damage frozen for the rest of the step; it is released at the step's end.
+  static constexpr int kFreezeFlips = 4;
   // Collective. The damage the law gives for the intact stresses of the current strains (per owned voxel),
   // against the damage the strains were computed with: the residual of the fixed-point iteration.
   Update update(const std::vector<elastic::Vec6>& intactStress);
@@ -109,6 +115,8 @@ class InterfaceDamage {
     double damage = 0.0;      // damage used in the current solve
     double target = 0.0;      // damage the law gives for the current solution's opening
     bool open = false;
+    int flips = 0;        // open <-> closed changes in the current step
+    bool frozen = false;  // held closed for the rest of the step (kFreezeFlips)
   };
   BilinearCohesiveLaw lawOf(const Band& b) const;
 

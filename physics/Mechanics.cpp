@@ -291,6 +291,7 @@ struct MechanicsModel::Impl {
   int andersonDepth = 5;
   int64_t andersonFallbacks = 0;  // steps whose Anderson mixing stalled and fell back to plain iteration
   int64_t chatteringBands = 0;    // bands accepted while flipping open/closed (summed over steps)
+  int64_t frozenBands = 0;        // bands held closed after kFreezeFlips flips in a step (summed over steps)
   double tolerance = 1e-4;
   double strength = 0.0, fractureEnergy = 0.0;
 
@@ -846,6 +847,7 @@ Json MechanicsModel::Impl::runStep(double level) {
     const InterfaceDamage::Update up = damage->update(intactStress());
     change = up.maxDamageChange;
     switched = up.switched;
+    frozenBands += up.frozen;
     if (change <= tolerance && switched == 0) {
       converged = true;
       break;
@@ -873,9 +875,10 @@ Json MechanicsModel::Impl::runStep(double level) {
       } else {
         relaxation *= 0.5;  // the plain iteration cycles too: under-relax it
       }
-      Log::detail("{}: damage iteration stalled at a change of {:.3g} (iteration {}); plain iteration with "
-                  "relaxation {:g} from here",
-                  who, change, it, relaxation);
+      Log::detail(
+          "{}: damage iteration stalled at a change of {:.3g} (iteration {}); plain iteration with "
+          "relaxation {:g} from here",
+          who, change, it, relaxation);
       sinceBest = 0;
       best = change;
     }
@@ -1069,6 +1072,7 @@ Json MechanicsModel::results() const {
   out["nonlinear_iterations"] = s.totalNonlinearIterations;
   out["anderson_fallbacks"] = s.andersonFallbacks;
   out["chattering_bands"] = s.chatteringBands;
+  out["frozen_bands"] = s.frozenBands;
   out["relative_residual"] = s.lastRelativeResidual;
   out["solve_seconds"] = s.solveSeconds;
   out["assembly_seconds"] = s.assemblySeconds;

@@ -877,7 +877,9 @@ Json runMorphology(const StudyContext& ctx, const Params& study) {
       conn[phases[p].name] = c;
     }
     result["connectivity"] = conn;
-    units["connectivity"] = "fractions: 1 (share of the phase's volume); clusters: count";
+    units["connectivity"] =
+        "largest_cluster_fraction, isolated_fraction, fraction, x, y, z: 1 (share of the phase's volume, "
+        "through_fraction per direction); clusters, isolated_clusters, voxels: count";
     methods["connectivity"] = "6-connected clusters (voxels sharing a face)";
   }
 

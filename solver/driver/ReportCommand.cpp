@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -607,9 +608,27 @@ class Report {
         return;
       }
     }
+    // The rows' partition by a column's values: two columns that vary together (a zip) have the same one.
+    auto partition = [&](std::size_t c) {
+      std::vector<std::size_t> first(t.rows.size());
+      std::map<std::string, std::size_t> seen;
+      for (std::size_t r = 0; r < t.rows.size(); ++r) first[r] = seen.emplace(t.rows[r][c], r).first->second;
+      return first;
+    };
+    auto isComparison = [](const std::string& name) { return name.rfind("measured[", 0) == 0; };
     std::vector<std::pair<std::size_t, InputColumn>> xs;
     for (auto c : inputCols) {
       if (!m_opt.xColumn.empty() && t.columns[c].name != m_opt.xColumn) continue;
+      if (m_opt.xColumn.empty() && isComparison(t.columns[c].name)) continue;  // measured values, not inputs
+      if (m_opt.xColumn.empty()) {
+        const auto same = std::find_if(xs.begin(), xs.end(),
+                                       [&](const auto& x) { return partition(x.first) == partition(c); });
+        if (same != xs.end()) {
+          text += fmt::format("`{}` varies together with `{}` (zip): plotted against `{}` only.\n\n",
+                              t.columns[c].name, t.columns[same->first].name, t.columns[same->first].name);
+          continue;
+        }
+      }
       if (m_opt.xColumn.empty() && shortName(t.columns[c].name) == "seed") {
         text += fmt::format(
             "`{}` labels replicas: it tells the series apart and is not an axis (plot "
@@ -628,6 +647,13 @@ class Report {
     std::vector<std::pair<std::size_t, NumericColumn>> ys;
     for (std::size_t c = 0; c < t.columns.size(); ++c) {
       if (t.columns[c].kind != Column::Kind::Result || !selected(m_opt.ySelect, t.columns[c].name)) continue;
+      const std::string& nm = t.columns[c].name;
+      bool comparison = false;  // the measured-value columns: in the simulated vs measured table instead
+      for (const char* suffix : {".measured", ".uncertainty", ".ratio", ".within_uncertainty"})
+        comparison =
+            comparison || (nm.size() > std::strlen(suffix) &&
+                           nm.compare(nm.size() - std::strlen(suffix), std::string::npos, suffix) == 0);
+      if (comparison) continue;
       auto v = numericColumn(t, c);
       if (v && v->distinct.size() >= 2) ys.emplace_back(c, *v);
     }
@@ -641,9 +667,9 @@ class Report {
     std::size_t drawn = 0;
     for (const auto& [xc, xin] : xs) {
       // One series per combination of the other swept inputs (e.g. seed replicas).
-      std::vector<std::size_t> others;
+      std::vector<std::size_t> others;  // inputs that vary independently of x
       for (auto c : inputCols)
-        if (c != xc) others.push_back(c);
+        if (c != xc && !isComparison(t.columns[c].name) && partition(c) != partition(xc)) others.push_back(c);
       std::map<std::string, std::vector<std::size_t>> groups;
       std::vector<std::string> order;
       for (std::size_t r = 0; r < t.rows.size(); ++r) {

@@ -23,3 +23,9 @@ add_test(NAME validation_checks
          WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
 set_tests_properties(validation_checks PROPERTIES FIXTURES_REQUIRED validation_runs)
 ssb_isolate_test(validation_checks)
+# The report of the CI runs (the same command docs/validation-thesis.md comes from, at full size).
+add_test(NAME validation_report
+         COMMAND bash -c "set -e; $<TARGET_FILE:ssbvox> report validation_ci; for s in 'Sweep: separators_table3_4' 'Sweep: composites_table5_6' 'Calibration: composite_contact_255_10m' 'Bruggeman' 'varies together with' 'Simulated vs measured'; do grep -q \"$s\" validation_ci/report.md || { echo \"report.md lacks: $s\"; exit 1; }; done; test -s validation_ci/report/separators_table3_4_parity_S_m.png"
+         WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+set_tests_properties(validation_report PROPERTIES FIXTURES_REQUIRED validation_runs)
+ssb_isolate_test(validation_report)
