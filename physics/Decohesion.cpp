@@ -230,6 +230,19 @@ void InterfaceDamage::commit() {
   m_haveLast = false;
 }
 
+void InterfaceDamage::rollback() {
+  for (auto& b : m_bands) {
+    b.kappaTrial = b.kappa;
+    b.damage = lawOf(b).damage(b.kappa);
+    b.target = b.damage;
+    b.flips = 0;
+    b.frozen = false;
+  }
+  m_dX.clear();
+  m_dF.clear();
+  m_haveLast = false;
+}
+
 InterfaceFaceFields InterfaceDamage::faceFields() const {
   const size_t nOwned = m_faceInterface.size();
   InterfaceFaceFields f;

@@ -95,6 +95,9 @@ class InterfaceDamage {
   // Accept the law's damage of the last update and make its history the committed one (end of a converged
   // step).
   void commit();
+  // Not collective. Back to the committed state (the damage of the committed history, no flips or frozen
+  // bands, no Anderson history): after a step whose iteration failed, before a smaller one is tried.
+  void rollback();
 
   InterfaceFaceFields faceFields() const;  // collective
   Json statistics() const;                 // collective; SI units, see `units` in the study results

@@ -64,10 +64,16 @@ void LithiationMechanics::update(double t, Vec u) {
                     m_solver.setup().name, lo, hi, beyond));
     m_warned = true;
   }
-  m_model->setLiFraction(x);
   // The first update ramps the stack pressure in load_steps; later ones move the eigenstrain from the
-  // previous update's x to the current one at the full load.
-  const Json steps = m_model->solve(m_history.empty() ? m_firstLoadSteps : 1);
+  // previous update's x to the current one at the full load, in halves where the damage iteration needs it.
+  Json steps;
+  if (m_lastX.empty()) {
+    m_model->setLiFraction(x);
+    steps = m_model->solve(m_firstLoadSteps);
+  } else {
+    steps = advance(m_lastX, x, 0);
+  }
+  m_lastX = x;
   m_solver.setContact(m_model->contactFraction());
   MechanicsUpdateRecord r;
   r.t = t;
@@ -88,6 +94,23 @@ void LithiationMechanics::update(double t, Vec u) {
       m_solver.setup().name, t, r.coverage, r.debondedAreaFraction, r.maxGap, r.iterations);
 }
 
+Json LithiationMechanics::advance(const std::vector<double>& x0, const std::vector<double>& x1, int depth) {
+  m_model->setLiFraction(x1);
+  try {
+    return m_model->solve(1);
+  } catch (const DamageIterationError& e) {  // thrown on every rank (the convergence test is global)
+    if (depth >= kMaxBisections) throw;
+    m_model->rollbackStep();
+    ++m_bisections;
+    Log::detail("{}: {}; the update is split in two (depth {})", m_solver.setup().name, e.what(), depth + 1);
+    std::vector<double> mid(x0.size());
+    for (size_t i = 0; i < mid.size(); ++i) mid[i] = 0.5 * (x0[i] + x1[i]);
+    Json first = advance(x0, mid, depth + 1);
+    for (auto& r : advance(mid, x1, depth + 1)) first.push_back(r);
+    return first;
+  }
+}
+
 const MechanicsUpdateRecord& LithiationMechanics::at(double t) const {
   if (m_history.empty()) throwRun("LithiationMechanics::at: no update yet");
   const MechanicsUpdateRecord* best = &m_history.front();
@@ -100,6 +123,7 @@ Json LithiationMechanics::results() const {
   Json out;
   out["interval"] = m_interval;
   out["updates"] = static_cast<int64_t>(m_history.size());
+  out["bisected_updates"] = m_bisections;
   Json h = Json::array();
   for (const auto& r : m_history)
     h.push_back({{"t", r.t},

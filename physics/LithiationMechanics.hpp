@@ -74,6 +74,12 @@ class LithiationMechanics {
   double m_interval = 0.0;
   bool m_warned = false;
   std::vector<MechanicsUpdateRecord> m_history;
+  std::vector<double> m_lastX;  // owned Li fractions of the last converged update
+  int64_t m_bisections = 0;     // updates split because the damage iteration did not converge
+  // Collective. The mechanics from the committed state at x0 to x1; a step whose damage iteration fails is
+  // rolled back and done as two halves (x linear in between), at most kMaxBisections deep.
+  Json advance(const std::vector<double>& x0, const std::vector<double>& x1, int depth);
+  static constexpr int kMaxBisections = 5;
 };
 
 }  // namespace ssb

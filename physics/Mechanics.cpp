@@ -887,11 +887,11 @@ Json MechanicsModel::Impl::runStep(double level) {
   totalNonlinearIterations += iterations;
   totalLinearIterations += linear;
   if (!converged)
-    throwRun(
+    throw DamageIterationError(fmt::format(
         "{}: the damage iteration did not converge at load level {:.4g} after {} iterations (last damage "
-        "change "
-        "{:.3g}, {} faces switching open/closed); use more load_steps or raise decohesion.max_iterations",
-        who, level, iterations, change, switched);
+        "change {:.3g}, {} faces switching open/closed); use more load_steps or raise "
+        "decohesion.max_iterations",
+        who, level, iterations, change, switched));
   if (damage) damage->commit();  // u and the stresses stay those of the last solve (damage within tolerance)
   levelReached = level;
   Json r;
@@ -998,6 +998,10 @@ Json MechanicsModel::solve(int steps) {
 }
 
 double MechanicsModel::loadLevel() const { return m->levelReached; }
+
+void MechanicsModel::rollbackStep() {
+  if (m->damage) m->damage->rollback();
+}
 
 Json MechanicsModel::solveTo(double target, int steps) {
   if (m->effectiveModuli) throwRun("MechanicsModel::solveTo: mode effective_moduli has no load level");

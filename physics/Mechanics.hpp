@@ -14,10 +14,18 @@
 
 #include "mesh/StudyContext.hpp"
 #include "physics/Decohesion.hpp"
+#include "solver/core/Error.hpp"
 #include "solver/core/Json.hpp"
 #include "solver/core/Params.hpp"
 
 namespace ssb {
+
+// The damage iteration of one load step did not converge (a RunError: the caller may cut the step and retry
+// after MechanicsModel::rollbackStep, as the lithiation coupling does).
+class DamageIterationError : public RunError {
+ public:
+  using RunError::RunError;
+};
 
 const Schema& mechanicsSchema();
 // Collective. Runs the study and returns its results for results.json.
@@ -52,6 +60,9 @@ class MechanicsModel {
   // level reverses pressure and displacement, e.g. to close a debonded interface again). The eigenstrain
   // follows the same level.
   Json solveTo(double level, int steps);
+  // Not collective. After a DamageIterationError: the interface back to its committed state (the damage and
+  // history of the last converged step), so that a smaller step can be tried.
+  void rollbackStep();
   double loadLevel() const;
 
   // Collective (ghost exchange). Per owned voxel: mean strain, stress C (eps - eps*) (0 where no load is

@@ -211,7 +211,7 @@ const std::vector<StudyType>& studyTypes() {
          checkElectrodeTortuosityInputs(c.phases, c.geometry.n, p);
        },
        350},
-      {"mechanics", &mechanicsSchema(), runMechanics, mechanicsSummary, prepareMechanicsStudy, 8600},
+      {"mechanics", &mechanicsSchema(), runMechanics, mechanicsSummary, prepareMechanicsStudy, 11500},
       // Lithiation: the full C/20 benchmark protocol at 64^3 on 1 rank peaks at 829 MiB, ~2900 B/voxel above
       // the fixed per-rank part (fieldsplit; docs/benchmarks.md).
       {"lithiation", &lithiationSchema(), runLithiation, lithiationSummary, prepareLithiationStudy, 3000},
