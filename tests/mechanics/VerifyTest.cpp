@@ -543,5 +543,33 @@ TEST(Mechanics, FieldsAndUnits) {
   }
 }
 
+// A load step whose damage iteration does not converge throws DamageIterationError, and rollbackStep puts the
+// interface back to the last converged step, so that the caller can retry with smaller steps (the lithiation
+// coupling halves the update). The cohesive bilayer of the test above with max_iterations 1: steps below the
+// peak (no damage) converge in one iteration; one step from there to 0.6 Umax (deep in the softening) cannot
+// (the first iteration moves the damage from 0 to near 1). After the rollback the damage is the committed 0
+// again.
+TEST(Mechanics, FailedDamageStepThrowsAndRollsBack) {
+  const int tN = 1, tE = 3;
+  Volume v = makeVolume(PETSC_COMM_WORLD, {2, 2, tN + tE},
+                        [](int64_t, int64_t, int64_t k) { return k < tN ? kNmc : kLps; });
+  PhaseMap pm = nmcLpsPhases();
+  const double sc = 50e6, Gc = 0.05, Umax = 1.1 * 2 * Gc / sc;
+  MechanicsModel model(
+      context(v, pm),
+      studyParams(fmt::format("{{type: mechanics, roller: [x_minus, x_plus, y_minus, y_plus], fixed: "
+                              "[z_minus], displacement: [z_plus], applied_displacement: {}, rtol: "
+                              "1e-10, decohesion: {{strength: {}, fracture_energy: {}, tolerance: "
+                              "1e-5, max_iterations: 1}}}}",
+                              Umax, sc, Gc)));
+  model.solveTo(0.05, 2);  // below the peak (0.08 Umax): elastic, converged at once
+  EXPECT_EQ(model.decohesionStatistics()["mean_damage"].get<double>(), 0.0);
+  EXPECT_THROW(model.solveTo(0.6, 1), DamageIterationError);
+  EXPECT_NEAR(model.loadLevel(), 0.05, 1e-15);  // the failed step did not move the converged level
+  EXPECT_GT(model.decohesionStatistics()["mean_damage"].get<double>(), 0.5);  // the failed iterate
+  model.rollbackStep();
+  EXPECT_EQ(model.decohesionStatistics()["mean_damage"].get<double>(), 0.0);
+}
+
 }  // namespace
 }  // namespace ssb
