@@ -430,7 +430,7 @@ Json runConductivity(const StudyContext& ctx, const Params& study) {
   Json contactReport = Json::object();
   const std::optional<ContactSetup> contact = contactSetup(ctx, study, phaseScaled, sigmaRef, contactReport);
 
-  // End layers: `layerVoxels[axis]` voxels of one conducting phase across the whole section on both faces.
+  // End layers: `voxels[axis]` voxels of one conducting phase across the whole section on both faces.
   struct EndLayers {
     int phase = -1;
     std::string phaseName;
@@ -561,6 +561,7 @@ Json runConductivity(const StudyContext& ctx, const Params& study) {
       }
     }
     const StructuredGrid& solveGrid = cellGrid ? *cellGrid : grid;
+    const std::vector<double>& solveSigma = cellGrid ? cellSigma : sigma;
     const std::vector<uint8_t>& solveConducting = cellGrid ? cellConducting : conducting;
     const ContactSetup* solveContact =
         cellGrid ? (cellContact ? &*cellContact : nullptr) : (contact ? &*contact : nullptr);
@@ -609,8 +610,8 @@ Json runConductivity(const StudyContext& ctx, const Params& study) {
       continue;
     }
 
-    Solution s = solveDirection(solveGrid, cellGrid ? cellSigma : sigma, percolating, axis, periodicSides,
-                                conv, rtol, writeFields, solveContact, who);
+    Solution s = solveDirection(solveGrid, solveSigma, percolating, axis, periodicSides, conv, rtol,
+                                writeFields, solveContact, who);
     if (cellGrid && writeFields) {  // the fields of the sample's part of the cell
       s.potential = extractAlong(*cellGrid, grid, axis, nl, s.potential);
       s.currentDensity = extractAlong(*cellGrid, grid, axis, nl, s.currentDensity);

@@ -102,7 +102,8 @@ InterfaceDamage::Update InterfaceDamage::update(const std::vector<elastic::Vec6>
     const bool open = delta > 0.0;
     b.kappaTrial = open ? std::max(b.kappa, delta) : b.kappa;
     b.target = law.damage(b.kappaTrial);
-    if (open != b.open && std::max(b.target, b.damage) > 0.0 && ++b.flips >= kFreezeFlips) {
+    const bool flipped = open != b.open && std::max(b.target, b.damage) > 0.0;  // a damaged band switched
+    if (flipped && ++b.flips >= kFreezeFlips) {
       b.frozen = true;
       b.open = false;
       b.target = b.damage;
@@ -110,7 +111,7 @@ InterfaceDamage::Update InterfaceDamage::update(const std::vector<elastic::Vec6>
       continue;
     }
     u.maxDamageChange = std::max(u.maxDamageChange, std::abs(b.target - b.damage));
-    if (open != b.open && std::max(b.target, b.damage) > 0.0) ++u.switched;
+    if (flipped) ++u.switched;
     b.open = open;
   }
   MPI_Allreduce(MPI_IN_PLACE, &u.maxDamageChange, 1, MPI_DOUBLE, MPI_MAX, m_grid.comm());
@@ -118,11 +119,7 @@ InterfaceDamage::Update InterfaceDamage::update(const std::vector<elastic::Vec6>
   MPI_Allreduce(MPI_IN_PLACE, counts, 2, MPI_INT64_T, MPI_SUM, m_grid.comm());
   u.switched = counts[0];
   u.frozen = counts[1];
-  if (u.switched > 0 || u.frozen > 0) {  // the map changed branch: old differences mislead the extrapolation
-    m_dX.clear();
-    m_dF.clear();
-    m_haveLast = false;
-  }
+  if (u.switched > 0 || u.frozen > 0) clearHistory();  // the map changed branch: old differences mislead
   return u;
 }
 
@@ -225,9 +222,7 @@ void InterfaceDamage::commit() {
     b.flips = 0;
     b.frozen = false;
   }
-  m_dX.clear();
-  m_dF.clear();
-  m_haveLast = false;
+  clearHistory();
 }
 
 void InterfaceDamage::rollback() {
@@ -238,6 +233,10 @@ void InterfaceDamage::rollback() {
     b.flips = 0;
     b.frozen = false;
   }
+  clearHistory();
+}
+
+void InterfaceDamage::clearHistory() {
   m_dX.clear();
   m_dF.clear();
   m_haveLast = false;

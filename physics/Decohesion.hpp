@@ -122,6 +122,7 @@ class InterfaceDamage {
     bool frozen = false;  // held closed for the rest of the step (kFreezeFlips)
   };
   BilinearCohesiveLaw lawOf(const Band& b) const;
+  void clearHistory();  // forget the Anderson differences (a new step, or the map changed branch)
 
   const StructuredGrid& m_grid;
   std::array<bool, 3> m_periodic;

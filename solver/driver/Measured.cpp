@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "solver/core/Error.hpp"
+#include "solver/core/Text.hpp"
 #include "solver/core/Units.hpp"
 
 namespace ssb {
@@ -17,13 +18,6 @@ bool isDiagnostic(const std::string& key) {
   };
   return key == "seconds" || endsWith("_seconds") || key == "iterations" || key == "relative_residual" ||
          key == "flux_imbalance" || key == "current_in" || key == "current_out" || key == "rtol";
-}
-
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
-  const auto e = s.find_last_not_of(" \t");
-  return s.substr(b, e - b + 1);
 }
 
 // A study's unit text is either "S/m (comment)" or a list "a, b: 1; c: m (comment)" naming keys.
@@ -103,12 +97,19 @@ std::vector<ScalarResult> scalarResults(const Json& results) {
     for (const auto& m : results["measured"]) {
       if (m.contains("error")) continue;
       const std::string r = m.value("result", ""), u = m.value("unit", "");
-      out.push_back({r + ".measured", u, m["measured"]});
-      out.push_back({r + ".uncertainty", u, m["uncertainty"]});
-      out.push_back({r + ".ratio", "1", m["ratio"]});
-      out.push_back({r + ".within_uncertainty", "", m["within_uncertainty"]});
+      out.push_back({r + kMeasuredSuffixes[0], u, m["measured"]});
+      out.push_back({r + kMeasuredSuffixes[1], u, m["uncertainty"]});
+      out.push_back({r + kMeasuredSuffixes[2], "1", m["ratio"]});
+      out.push_back({r + kMeasuredSuffixes[3], "", m["within_uncertainty"]});
     }
   return out;
+}
+
+bool isMeasuredColumn(const std::string& path) {
+  for (const std::string suffix : kMeasuredSuffixes)
+    if (path.size() > suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0)
+      return true;
+  return false;
 }
 
 std::optional<double> resultValue(const Json& results, const std::string& path) {

@@ -9,6 +9,7 @@
 // `measured:` entries (value, uncertainty, unit, source) attached to result paths are compared with the
 // simulated values after the studies ran: simulated, measured (converted to the result's SI unit), ratio
 // simulated / measured and whether |simulated - measured| <= uncertainty.
+#include <array>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,11 @@ struct ScalarResult {
 // `current` is the result), `rtol`) are left out: they are properties of the run, not of the microstructure,
 // and differ between rank counts; they stay in results.json.
 std::vector<ScalarResult> scalarResults(const Json& results);
+// The columns a measured entry adds after its result path (scalarResults, a sweep's results.csv), in order.
+inline constexpr std::array<const char*, 4> kMeasuredSuffixes{".measured", ".uncertainty", ".ratio",
+                                                              ".within_uncertainty"};
+// Whether a result path is one of those comparison columns (<result>.measured, ...).
+bool isMeasuredColumn(const std::string& path);
 
 struct MeasuredValue {
   std::string result;  // result path

@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -19,6 +18,7 @@
 #include "solver/core/Log.hpp"
 #include "solver/core/MpiUtil.hpp"
 #include "solver/core/Plot.hpp"
+#include "solver/core/Text.hpp"
 #include "solver/core/Version.hpp"
 #include "solver/driver/Measured.hpp"
 
@@ -34,12 +34,6 @@ constexpr std::size_t kMaxListed = 40;        // left-out charts named one by on
 // ---------- text ----------
 
 std::string num(double v) { return fmt::format("{:.5g}", v); }
-
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
-}
 
 // A Markdown table cell: no line breaks, '|' escaped.
 std::string cell(const std::string& s) {
@@ -297,14 +291,6 @@ std::optional<InputColumn> inputColumn(const SweepTable& t, std::size_t col) {
   }
   if (first) return std::nullopt;
   return in;
-}
-
-bool isMeasuredColumn(const std::string& name) {
-  for (const char* s : {".measured", ".uncertainty", ".ratio", ".within_uncertainty"}) {
-    const std::string suf(s);
-    if (name.size() > suf.size() && name.compare(name.size() - suf.size(), suf.size(), suf) == 0) return true;
-  }
-  return false;
 }
 
 bool selected(const std::vector<std::string>& filters, const std::string& name) {
@@ -608,13 +594,15 @@ class Report {
         return;
       }
     }
-    // The rows' partition by a column's values: two columns that vary together (a zip) have the same one.
-    auto partition = [&](std::size_t c) {
-      std::vector<std::size_t> first(t.rows.size());
+    // The rows' partition by each input's values: two inputs that vary together (a zip) have the same one.
+    std::map<std::size_t, std::vector<std::size_t>> partitionOf;
+    for (auto c : inputCols) {
+      std::vector<std::size_t>& first = partitionOf[c];
+      first.resize(t.rows.size());
       std::map<std::string, std::size_t> seen;
       for (std::size_t r = 0; r < t.rows.size(); ++r) first[r] = seen.emplace(t.rows[r][c], r).first->second;
-      return first;
-    };
+    }
+    auto partition = [&](std::size_t c) -> const std::vector<std::size_t>& { return partitionOf.at(c); };
     auto isComparison = [](const std::string& name) { return name.rfind("measured[", 0) == 0; };
     std::vector<std::pair<std::size_t, InputColumn>> xs;
     for (auto c : inputCols) {
@@ -647,13 +635,8 @@ class Report {
     std::vector<std::pair<std::size_t, NumericColumn>> ys;
     for (std::size_t c = 0; c < t.columns.size(); ++c) {
       if (t.columns[c].kind != Column::Kind::Result || !selected(m_opt.ySelect, t.columns[c].name)) continue;
-      const std::string& nm = t.columns[c].name;
-      bool comparison = false;  // the measured-value columns: in the simulated vs measured table instead
-      for (const char* suffix : {".measured", ".uncertainty", ".ratio", ".within_uncertainty"})
-        comparison =
-            comparison || (nm.size() > std::strlen(suffix) &&
-                           nm.compare(nm.size() - std::strlen(suffix), std::string::npos, suffix) == 0);
-      if (comparison) continue;
+      // The measured-value columns go to the simulated vs measured table instead.
+      if (isMeasuredColumn(t.columns[c].name)) continue;
       auto v = numericColumn(t, c);
       if (v && v->distinct.size() >= 2) ys.emplace_back(c, *v);
     }

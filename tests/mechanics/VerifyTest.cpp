@@ -376,10 +376,24 @@ TEST(Mechanics, MisfitSphereEshelby) {
 // MPa, G_c 0.05 J/m^2, h 20 nm: delta_0 = 0.053 nm, delta_f = 2 nm, and s_b sigma_c = 0.11 nm (1 NMC + 2 LPS
 // voxels besides the band): 18x below the limit, so displacement control follows the law. Expected: peak F /
 // A = sigma_c, dissipated energy integral F dU (the stored energy is ~0 once debonded) = G_c A.
+// The cohesive bilayer (tN NMC voxels under tE LPS voxels, 2 x 2 across) and its pull study: rollers on the
+// sides, fixed bottom, top displaced by applied_displacement; `extraDecohesion` adds decohesion keys.
+Volume cohesiveBilayer(int tN, int tE) {
+  return makeVolume(PETSC_COMM_WORLD, {2, 2, tN + tE},
+                    [tN](int64_t, int64_t, int64_t k) { return k < tN ? kNmc : kLps; });
+}
+Params cohesivePullStudy(double Umax, double sc, double Gc, const std::string& extraDecohesion = "") {
+  return studyParams(
+      fmt::format("{{type: mechanics, roller: [x_minus, x_plus, y_minus, y_plus], fixed: "
+                  "[z_minus], displacement: [z_plus], applied_displacement: {}, rtol: "
+                  "1e-10, decohesion: {{strength: {}, fracture_energy: {}, tolerance: "
+                  "1e-5{}}}}}",
+                  Umax, sc, Gc, extraDecohesion));
+}
+
 TEST(Mechanics, CohesivePullPeakTractionAndFractureEnergy) {
   const int tN = 1, tE = 3;
-  Volume v = makeVolume(PETSC_COMM_WORLD, {2, 2, tN + tE},
-                        [](int64_t, int64_t, int64_t k) { return k < tN ? kNmc : kLps; });
+  Volume v = cohesiveBilayer(tN, tE);
   PhaseMap pm = nmcLpsPhases();
   const double sc = 50e6, Gc = 0.05, h = 20e-9;
   const double d0 = sc * h / kLpsIso.M(), df = 2 * Gc / sc;
@@ -391,13 +405,7 @@ TEST(Mechanics, CohesivePullPeakTractionAndFractureEnergy) {
   // next sample after the peak is at most one step down it) and the trapezoid across the peak kink misses <
   // 0.2 % of G_c.
   const double Umax = 1.1 * df;
-  MechanicsModel model(
-      context(v, pm),
-      studyParams(fmt::format("{{type: mechanics, roller: [x_minus, x_plus, y_minus, y_plus], fixed: "
-                              "[z_minus], displacement: [z_plus], applied_displacement: {}, rtol: "
-                              "1e-10, decohesion: {{strength: {}, fracture_energy: {}, tolerance: "
-                              "1e-5}}}}",
-                              Umax, sc, Gc)));
+  MechanicsModel model(context(v, pm), cohesivePullStudy(Umax, sc, Gc));
   Json rec = model.solveTo(0.15, 10);
   for (const auto& r : model.solveTo(1.0, 10)) rec.push_back(r);
   const double area = 4 * h * h;
@@ -550,18 +558,10 @@ TEST(Mechanics, FieldsAndUnits) {
 // (the first iteration moves the damage from 0 to near 1). After the rollback the damage is the committed 0
 // again.
 TEST(Mechanics, FailedDamageStepThrowsAndRollsBack) {
-  const int tN = 1, tE = 3;
-  Volume v = makeVolume(PETSC_COMM_WORLD, {2, 2, tN + tE},
-                        [](int64_t, int64_t, int64_t k) { return k < tN ? kNmc : kLps; });
+  Volume v = cohesiveBilayer(1, 3);
   PhaseMap pm = nmcLpsPhases();
   const double sc = 50e6, Gc = 0.05, Umax = 1.1 * 2 * Gc / sc;
-  MechanicsModel model(
-      context(v, pm),
-      studyParams(fmt::format("{{type: mechanics, roller: [x_minus, x_plus, y_minus, y_plus], fixed: "
-                              "[z_minus], displacement: [z_plus], applied_displacement: {}, rtol: "
-                              "1e-10, decohesion: {{strength: {}, fracture_energy: {}, tolerance: "
-                              "1e-5, max_iterations: 1}}}}",
-                              Umax, sc, Gc)));
+  MechanicsModel model(context(v, pm), cohesivePullStudy(Umax, sc, Gc, ", max_iterations: 1"));
   model.solveTo(0.05, 2);  // below the peak (0.08 Umax): elastic, converged at once
   EXPECT_EQ(model.decohesionStatistics()["mean_damage"].get<double>(), 0.0);
   EXPECT_THROW(model.solveTo(0.6, 1), DamageIterationError);
