@@ -110,7 +110,8 @@ InterfaceDamage::Update InterfaceDamage::update(const std::vector<elastic::Vec6>
       ++u.frozen;
       continue;
     }
-    u.maxDamageChange = std::max(u.maxDamageChange, std::abs(b.target - b.damage));
+    const double change = m_monotone ? std::max(b.target - b.damage, 0.0) : std::abs(b.target - b.damage);
+    u.maxDamageChange = std::max(u.maxDamageChange, change);
     if (flipped) ++u.switched;
     b.open = open;
   }
@@ -197,8 +198,10 @@ void InterfaceDamage::advance(int depth, double relaxation) {
   }
   for (size_t i = 0; i < n; ++i) {
     Band& b = m_bands[i];
-    const double floor = lawOf(b).damage(b.kappa);  // irreversible: never below the committed damage
-    b.damage = std::clamp(next[i], floor, 1.0);
+    // Irreversible: never below the committed damage; in monotone mode never below max(d_k, G(d_k)) (the
+    // mixing may only extrapolate the increase, see startMonotone).
+    const double floor = m_monotone ? std::max(b.damage, b.target) : lawOf(b).damage(b.kappa);
+    b.damage = std::clamp(next[i], std::min(floor, 1.0), 1.0);
   }
 }
 
@@ -217,11 +220,28 @@ std::vector<std::array<double, 6>> InterfaceDamage::crackCompliance() const {
 
 void InterfaceDamage::commit() {
   for (auto& b : m_bands) {
-    b.kappa = b.kappaTrial;
-    b.damage = b.target;
+    if (m_monotone && b.damage > b.target) {
+      // The band keeps the damage the monotone iteration gave it: the history that law needs for it.
+      const BilinearCohesiveLaw law = lawOf(b);
+      b.kappa = std::max(b.kappaTrial, law.historyFor(b.damage));
+    } else {
+      b.kappa = b.kappaTrial;
+      b.damage = b.target;
+    }
     b.flips = 0;
     b.frozen = false;
   }
+  m_monotone = false;
+  clearHistory();
+}
+
+void InterfaceDamage::startMonotone() {
+  for (auto& b : m_bands) {
+    b.kappaTrial = b.kappa;
+    b.damage = lawOf(b).damage(b.kappa);
+    b.target = b.damage;
+  }
+  m_monotone = true;
   clearHistory();
 }
 
@@ -233,6 +253,7 @@ void InterfaceDamage::rollback() {
     b.flips = 0;
     b.frozen = false;
   }
+  m_monotone = false;
   clearHistory();
 }
 

@@ -49,6 +49,13 @@ struct BilinearCohesiveLaw {
     if (kappa >= df) return 1.0;
     return df * (kappa - d0) / (kappa * (df - d0));
   }
+  // The history whose damage is d (the inverse of damage() on [delta_0, delta_f]; delta_f for d >= 1).
+  double historyFor(double d) const {
+    const double d0 = onsetOpening(), df = failureOpening();
+    if (d <= 0.0) return 0.0;
+    if (d >= 1.0) return df;
+    return df * d0 / (df - d * (df - d0));
+  }
   double traction(double delta, double kappa) const {  // kappa >= delta for a state on the law
     return delta <= 0.0 ? stiffness * delta : (1.0 - damage(std::max(kappa, delta))) * stiffness * delta;
   }
@@ -95,6 +102,18 @@ class InterfaceDamage {
   // Accept the law's damage of the last update and make its history the committed one (end of a converged
   // step).
   void commit();
+  // Not collective. Monotone mode (the last resort of a step whose iteration stalls): restart from the
+  // committed damage and iterate d_{k+1} >= max(d_k, G(d_k)) (`advance` clips its step, plain or Anderson-
+  // extrapolated, from below there), which never lowers a band's damage within the step. A non-decreasing
+  // sequence bounded by 1 converges; it stops where no band's law asks for more (G(d) <= d), so `update`
+  // then measures only the increase max(G(d) - d, 0). Past a snap-back the plain sequence creeps through the
+  // bottleneck the vanished fixed point leaves (G(d) - d small but positive for hundreds of iterations); the
+  // extrapolation crosses it. A
+  // band unloaded by its neighbours' damage keeps the damage it reached in the iteration (as on a path
+  // through the step), and `commit` makes its history consistent with that damage. Cleared by commit and
+  // rollback.
+  void startMonotone();
+  bool monotone() const { return m_monotone; }
   // Not collective. Back to the committed state (the damage of the committed history, no flips or frozen
   // bands, no Anderson history): after a step whose iteration failed, before a smaller one is tried.
   void rollback();
@@ -127,6 +146,7 @@ class InterfaceDamage {
   const StructuredGrid& m_grid;
   std::array<bool, 3> m_periodic;
   double m_strength, m_fractureEnergy;
+  bool m_monotone = false;
   std::vector<Band> m_bands;
   // Anderson history: differences of successive iterates and residuals (local band entries).
   std::vector<std::vector<double>> m_dX, m_dF;

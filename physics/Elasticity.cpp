@@ -325,7 +325,7 @@ LinearSolveResult ElasticOperator::solve(const ElasticLoad& load, Vec u, double 
   SSB_PETSC(VecDuplicate(u, b.out()));
   assemble(load, b, u);
   m_assemblySeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return solveLinear(m_A, b, u, SystemKind::Elasticity, prefix, rtol, who);
+  return solveLinear(m_A, b, u, SystemKind::Elasticity, prefix, rtol, who, m_dm.get());
 }
 
 ElasticOperator::MatrixInfo ElasticOperator::matrixInfo() const {

@@ -760,7 +760,8 @@ LithiationRunResult LithiationSolver::run(const std::function<void(const Lithiat
         SSB_PETSC(VecRestoreSubVector(v, xRows, &vx));
         SSB_PETSC(VecRestoreSubVector(f, xRows, &fx));
       },
-      Jinit, Jinit, [&](Vec v, Mat Jm, Mat) {
+      Jinit, Jinit,
+      [&](Vec v, Mat Jm, Mat) {
         jacobian(v, 0.0, Jm);
         SSB_PETSC(MatZeroRowsIS(Jm, xRows, 1.0, nullptr, nullptr));
       });
@@ -834,6 +835,11 @@ LithiationRunResult LithiationSolver::run(const std::function<void(const Lithiat
     res.rejectedSteps += tr.rejectedSteps;
     res.seconds += tr.seconds;
     t = tr.steps > 0 || tr.stoppedByEvent ? tr.time : segEnd;
+    if (tr.reason == "CONVERGED_ITS" && !tr.stoppedByEvent && t < segEnd)
+      throwRun(
+          "{}: the time stepping stopped at t = {:.6g} s in step {} ({}) after time_stepping.max_steps = {} "
+          "steps; raise time_stepping.max_steps",
+          st.who, t, machine.stepIndex(), stepKindName(machine.step().kind), st.maxSteps);
     const double I = current(u);
     const double V = m_setup.cellModel(m_cellArea).voltageVsLi(m_dofs->getScalar(u, 0), I);
     EndReason reason = machine.endReached(t, V, I);
@@ -916,8 +922,8 @@ double timeToSoc(const LithiationSetup& s, const std::vector<LithiationSample>& 
 }
 
 struct CycleSummary {
-  double charge = 0.0, discharge = 0.0;  // [mAh/g]
-  double tEnd = 0.0;                     // [s]
+  double charge = 0.0, discharge = 0.0;                           // [mAh/g]
+  double tEnd = 0.0;                                              // [s]
   double coverageEnd = std::numeric_limits<double>::quiet_NaN();  // [1], with mechanics
 };
 
@@ -1085,7 +1091,11 @@ Json runLithiation(const StudyContext& ctx, const Params& study) {
     };
   }
   long count = resumed ? static_cast<long>(resumed->result.samples.size()) : 0;
+  // Every sample so far (with those of a resumed run): written out if the run fails.
+  std::vector<LithiationSample> recorded =
+      resumed ? resumed->result.samples : std::vector<LithiationSample>{};
   auto monitor = [&](const LithiationSample& s, Vec u) {
+    recorded.push_back(s);
     const bool due = count % setup.progressEvery == 0;
     ++count;
     if (!due) return;
@@ -1100,70 +1110,96 @@ Json runLithiation(const StudyContext& ctx, const Params& study) {
       ctx.fields->writeAt(name, s.t, solver.reactionCurrentDensity(u), name + "_reaction_current", "A/m^3");
     }
   };
-  const LithiationRunResult r = solver.run(monitor, &hooks);
-
-  // Front per protocol step (spec section 7): levels between the step's start and end mean x.
-  std::vector<double> pos(r.samples.size(), std::numeric_limits<double>::quiet_NaN()), width(pos);
-  for (size_t k = 0; k < r.steps.size(); ++k) {
-    double xa = std::numeric_limits<double>::quiet_NaN(), xb = xa;
-    for (const auto& s : r.samples)
-      if (s.step == k) {
-        if (std::isnan(xa)) xa = s.meanX;
-        xb = s.meanX;
-      }
-    if (k > 0)
-      for (const auto& s : r.samples)
-        if (s.step == k - 1) xa = s.meanX;  // the start of a step is the end of the previous one
-    for (size_t j = 0; j < r.samples.size(); ++j) {
-      const auto& s = r.samples[j];
-      if (s.step != k) continue;
-      pos[j] = frontCrossing(s.profile, h, xa, xb, 0.5);
-      width[j] =
-          std::fabs(frontCrossing(s.profile, h, xa, xb, 0.9) - frontCrossing(s.profile, h, xa, xb, 0.1));
-    }
-  }
-
   int rank = 0;
   MPI_Comm_rank(grid.comm(), &rank);
-  // The time series on rank 0; a failure to write it reaches every rank (the others would wait otherwise).
-  std::exception_ptr csvErr;
-  if (rank == 0) {
+  // The time series and the x(depth, t) map of `samples` (rank 0 only, no collective: also used after a
+  // failure that may have reached one rank only). `suffix` goes before ".csv".
+  auto writeSeries = [&](const std::vector<LithiationSample>& samples, const std::string& suffix) {
+    // Front per protocol step (spec section 7): levels between the step's start and end mean x.
+    size_t nSteps = 0;
+    for (const auto& s : samples) nSteps = std::max(nSteps, s.step + 1);
+    std::vector<double> pos(samples.size(), std::numeric_limits<double>::quiet_NaN()), width(pos);
+    for (size_t k = 0; k < nSteps; ++k) {
+      double xa = std::numeric_limits<double>::quiet_NaN(), xb = xa;
+      for (const auto& s : samples)
+        if (s.step == k) {
+          if (std::isnan(xa)) xa = s.meanX;
+          xb = s.meanX;
+        }
+      if (k > 0)
+        for (const auto& s : samples)
+          if (s.step == k - 1) xa = s.meanX;  // the start of a step is the end of the previous one
+      for (size_t j = 0; j < samples.size(); ++j) {
+        const auto& s = samples[j];
+        if (s.step != k) continue;
+        pos[j] = frontCrossing(s.profile, h, xa, xb, 0.5);
+        width[j] =
+            std::fabs(frontCrossing(s.profile, h, xa, xb, 0.9) - frontCrossing(s.profile, h, xa, xb, 0.1));
+      }
+    }
     std::ostringstream csv;
     csv << "t [s],voltage [V],current [A],capacity [mAh/g],mean x [1],front position [m],front width [m],"
            "utilisation [1],step [1]";
     if (mech) csv << ",coverage [%],debonded area fraction [1],mean gap [m],max gap [m],porosity change [1]";
     csv << '\n';
-    for (size_t j = 0; j < r.samples.size(); ++j) {
-      const auto& s = r.samples[j];
+    for (size_t j = 0; j < samples.size(); ++j) {
+      const auto& s = samples[j];
       const double cap = LithiationSetup::capacityMahPerG(s.charge, mass);
       const double capTh = LithiationSetup::capacityMahPerG(setup.active.theoreticalCapacity * 1.0, 1.0);
       csv << csvNumber(s.t) << ',' << csvNumber(s.voltage) << ',' << csvNumber(s.current) << ','
           << csvNumber(cap) << ',' << csvNumber(s.meanX) << ',' << csvNumber(pos[j]) << ','
           << csvNumber(width[j]) << ',' << csvNumber(cap / capTh) << ',' << s.step;
-      if (mech) {
+      if (mech && !mech->history().empty()) {
         const MechanicsUpdateRecord& m = mech->at(s.t);
         csv << ',' << csvNumber(100.0 * m.coverage) << ',' << csvNumber(m.debondedAreaFraction) << ','
             << csvNumber(m.meanGap) << ',' << csvNumber(m.maxGap) << ',' << csvNumber(m.gapVolumeFraction);
+      } else if (mech) {
+        csv << ",,,,,";
       }
       csv << '\n';
     }
     // The x(depth, t) map behind <name>_front.png: one row per recorded sample, one column per slice along
     // the transport axis (depth of the slice centre from the separator face; empty: no active voxel there).
     std::ostringstream map;
-    const size_t nSlices = r.samples.empty() ? 0 : r.samples.front().profile.size();
+    const size_t nSlices = samples.empty() ? 0 : samples.front().profile.size();
     map << "t [s],step [1]";
     for (size_t d = 0; d < nSlices; ++d)
       map << fmt::format(",x at depth {:.6g} um [1]", (static_cast<double>(d) + 0.5) * h * 1e6);
     map << '\n';
-    for (const auto& smp : r.samples) {
+    for (const auto& smp : samples) {
       map << csvNumber(smp.t) << ',' << smp.step;
       for (size_t d = 0; d < nSlices; ++d)
         map << ',' << (d < smp.profile.size() ? csvNumber(smp.profile[d]) : std::string());
       map << '\n';
     }
+    writeFileAtomic(ctx.outputDir / (name + "_timeseries" + suffix + ".csv"), csv.str());
+    writeFileAtomic(ctx.outputDir / (name + "_front" + suffix + ".csv"), map.str());
+  };
+
+  LithiationRunResult r;
+  try {
+    r = solver.run(monitor, &hooks);
+  } catch (const std::exception& e) {
+    // Keep what was computed: the samples up to the failure go to <name>_timeseries_partial.csv (a complete
+    // series of an earlier run in the same folder is left as it is).
+    if (rank == 0 && !recorded.empty()) {
+      try {
+        writeSeries(recorded, "_partial");
+        Log::info("{}: the run stopped at t = {:.6g} s; the {} samples up to there are in {}", name,
+                  recorded.back().t, recorded.size(),
+                  (ctx.outputDir / (name + "_timeseries_partial.csv")).string());
+      } catch (const std::exception& w) {
+        Log::info("{}: the samples up to the failure could not be written either: {}", name, w.what());
+      }
+    }
+    throw;
+  }
+
+  // The time series on rank 0; a failure to write it reaches every rank (the others would wait otherwise).
+  std::exception_ptr csvErr;
+  if (rank == 0) {
     try {
-      writeFileAtomic(ctx.outputDir / (name + "_timeseries.csv"), csv.str());
-      writeFileAtomic(ctx.outputDir / (name + "_front.csv"), map.str());
+      writeSeries(r.samples, "");
     } catch (...) {
       csvErr = std::current_exception();
     }

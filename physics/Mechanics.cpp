@@ -239,8 +239,10 @@ const Schema& mechanicsSchema() {
     sc.declare(
         "petsc_options", ParamType::Any, "{}",
         "PETSc options for this study's solver without the leading dash and prefix, applied under the "
-        "prefix mechanics_ (command-line -mechanics_... wins). Default: CG + GAMG (smoothed aggregation "
-        "on the rigid-body modes, Chebyshev/Jacobi smoothing).");
+        "prefix mechanics_ (command-line -mechanics_... wins). Default: CG + geometric multigrid on the node "
+        "grid where it coarsens to >= 3 levels (Galerkin coarse operators, Chebyshev / point-block Jacobi "
+        "smoothing), else CG + GAMG (smoothed aggregation on the rigid-body modes); `pc_type` here "
+        "overrides that choice (docs/mechanics.md, Solver).");
     sc.boolean("write_fields", "true",
                "Write <name>_displacement_x|y|z [m] (cell means of the nodes), <name>_hydrostatic_stress, "
                "<name>_von_mises_stress [Pa] and, with decohesion, <name>_damage_x|y|z [-] and "
@@ -292,6 +294,7 @@ struct MechanicsModel::Impl {
   int64_t andersonFallbacks = 0;  // steps whose Anderson mixing stalled and fell back to plain iteration
   int64_t chatteringBands = 0;    // bands accepted while flipping open/closed (summed over steps)
   int64_t frozenBands = 0;        // bands held closed after kFreezeFlips flips in a step (summed over steps)
+  int64_t monotoneSteps = 0;      // steps finished by the monotone damage iteration (startMonotone)
   double tolerance = 1e-4;
   double strength = 0.0, fractureEnergy = 0.0;
 
@@ -301,6 +304,7 @@ struct MechanicsModel::Impl {
   double levelReached = 0.0;
   int64_t totalLinearIterations = 0, totalNonlinearIterations = 0, solves = 0;
   double lastRelativeResidual = 0.0, solveSeconds = 0.0;
+  std::string preconditioner;  // of the last linear solve (LinearSolveResult::preconditioner)
   double assemblySeconds = 0.0, setupSeconds = 0.0, krylovSeconds = 0.0;
   Json stepRecords = Json::array();
   Json moduli;  // effective_moduli mode
@@ -776,6 +780,7 @@ int MechanicsModel::Impl::solveElastic(double factor) {
     assemblySeconds += op->lastAssemblySeconds();
     setupSeconds += r.setupSeconds;
     krylovSeconds += r.solveSeconds;
+    preconditioner = r.preconditioner;
   };
   record(op->solve(base, u, rtol, "mechanics_", who));
   if (!freeAxes.empty()) {
@@ -882,6 +887,24 @@ Json MechanicsModel::Impl::runStep(double level) {
       sinceBest = 0;
       best = change;
     }
+    const bool exhausted = sinceBest >= kStallIterations && depth == 0 && relaxation <= kMinRelaxation;
+    if ((exhausted || 2 * it >= maxIterations) && it < maxIterations && !damage->monotone()) {
+      // Every mixing has stalled, or half the iterations are spent (the under-relaxed iteration can creep
+      // down for hundreds of iterations, e.g. past a snap-back where the fixed point has vanished): restart
+      // the step from the committed damage and let damage only grow within it (InterfaceDamage::
+      // startMonotone), with the Anderson extrapolation back on.
+      Log::detail(
+          "{}: damage iteration stalled at a change of {:.3g} (iteration {}); monotone iteration from "
+          "the committed damage from here",
+          who, change, it);
+      damage->startMonotone();
+      ++monotoneSteps;
+      depth = andersonDepth;
+      relaxation = 1.0;
+      sinceBest = 0;
+      best = std::numeric_limits<double>::infinity();
+      continue;
+    }
     damage->advance(depth, relaxation);
   }
   totalNonlinearIterations += iterations;
@@ -936,6 +959,7 @@ void MechanicsModel::Impl::runEffectiveModuli() {
     assemblySeconds += op->lastAssemblySeconds();
     setupSeconds += r.setupSeconds;
     krylovSeconds += r.solveSeconds;
+    preconditioner = r.preconditioner;
     const Vec6 s = op->meanStress(op->cellStress(u, ul));
     for (int b = 0; b < 3; ++b)
       C[static_cast<size_t>(b)][static_cast<size_t>(a)] = s[static_cast<size_t>(b)] / kUnitStrain;
@@ -1077,7 +1101,9 @@ Json MechanicsModel::results() const {
   out["anderson_fallbacks"] = s.andersonFallbacks;
   out["chattering_bands"] = s.chatteringBands;
   out["frozen_bands"] = s.frozenBands;
+  out["monotone_steps"] = s.monotoneSteps;
   out["relative_residual"] = s.lastRelativeResidual;
+  out["preconditioner"] = s.preconditioner;
   out["solve_seconds"] = s.solveSeconds;
   out["assembly_seconds"] = s.assemblySeconds;
   out["amg_setup_seconds"] = s.setupSeconds;

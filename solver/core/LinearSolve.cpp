@@ -1,5 +1,6 @@
 #include "solver/core/LinearSolve.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "solver/core/PetscBridge.hpp"
@@ -88,6 +89,48 @@ const PetscOptionList& defaultSolverOptions(SystemKind kind) {
   return general;
 }
 
+int geometricLevels(DM grid) {
+  PetscInt dim = 0, M[3] = {1, 1, 1}, lo[3] = {0, 0, 0}, m[3] = {1, 1, 1};
+  DMBoundaryType bt[3];
+  SSB_PETSC(DMDAGetInfo(grid, &dim, &M[0], &M[1], &M[2], nullptr, nullptr, nullptr, nullptr, nullptr, &bt[0],
+                        &bt[1], &bt[2], nullptr));
+  SSB_PETSC(DMDAGetCorners(grid, &lo[0], &lo[1], &lo[2], &m[0], &m[1], &m[2]));
+  MPI_Comm comm = MPI_COMM_NULL;
+  SSB_PETSC(PetscObjectGetComm(reinterpret_cast<PetscObject>(grid), &comm));
+  PetscInt local = std::min({m[0], dim > 1 ? m[1] : m[0], dim > 2 ? m[2] : m[0]});
+  PetscInt minLocal = 0;
+  MPI_Allreduce(&local, &minLocal, 1, MPIU_INT, MPI_MIN, comm);
+  int levels = 1;
+  while (levels < 8) {
+    bool ok = minLocal / 2 >= 2;
+    PetscInt C[3] = {1, 1, 1};
+    for (PetscInt a = 0; a < dim && ok; ++a) {
+      const bool periodic = bt[a] == DM_BOUNDARY_PERIODIC;
+      ok = periodic ? M[a] % 2 == 0 : (M[a] - 1) % 2 == 0;
+      C[a] = periodic ? M[a] / 2 : (M[a] - 1) / 2 + 1;
+      ok = ok && C[a] >= 3;
+    }
+    if (!ok) break;
+    for (PetscInt a = 0; a < dim; ++a) M[a] = C[a];
+    minLocal /= 2;
+    ++levels;
+  }
+  return levels;
+}
+
+PetscOptionList geometricElasticityOptions(int levels) {
+  return {
+      {"ksp_type", "cg"},
+      {"pc_type", "mg"},
+      {"pc_mg_levels", std::to_string(levels)},
+      {"pc_mg_galerkin", "both"},
+      {"mg_levels_ksp_type", "chebyshev"},
+      {"mg_levels_pc_type", "pbjacobi"},
+      {"mg_coarse_pc_type", "redundant"},
+      {"mg_coarse_redundant_pc_type", "lu"},
+  };
+}
+
 long directBelowRows() { return 20000; }
 
 SystemKind chooseSystemKind(SystemKind iterative, long rows, const std::string& choice) {
@@ -108,8 +151,17 @@ double vecNorm(Vec v) {
 }  // namespace
 
 LinearSolveResult solveLinear(Mat A, Vec b, Vec x, SystemKind kind, const std::string& prefix, double rtol,
-                              const std::string& who) {
-  SolverOptions options(prefix, who, {}, defaultSolverOptions(kind));
+                              const std::string& who, DM grid) {
+  // Elasticity on a node DMDA that coarsens: geometric multigrid by default (docs/benchmarks.md, Mechanics:
+  // flat iterations and a fraction of the memory of smoothed aggregation), unless the user chose a PC.
+  PetscOptionList defaults = defaultSolverOptions(kind);
+  if (kind == SystemKind::Elasticity && grid) {
+    PetscBool userPc = PETSC_FALSE;
+    SSB_PETSC(PetscOptionsHasName(nullptr, prefix.c_str(), "-pc_type", &userPc));
+    const int levels = geometricLevels(grid);
+    if (!userPc && levels >= 3) defaults = geometricElasticityOptions(levels);
+  }
+  SolverOptions options(prefix, who, {}, defaults);
   clearPendingCallbackException();
   LinearSolveResult r;
   auto t0 = std::chrono::steady_clock::now();
@@ -119,6 +171,10 @@ LinearSolveResult solveLinear(Mat A, Vec b, Vec x, SystemKind kind, const std::s
   SSB_PETSC(KSPCreate(comm, ksp.out()));
   SSB_PETSC(KSPSetOptionsPrefix(ksp, prefix.c_str()));
   SSB_PETSC(KSPSetOperators(ksp, A, A));
+  if (grid) {
+    SSB_PETSC(KSPSetDM(ksp, grid));
+    SSB_PETSC(KSPSetDMActive(ksp, PETSC_FALSE));
+  }
   SSB_PETSC(KSPSetTolerances(ksp, rtol, 0.0, PETSC_DEFAULT, 1000));
   // The true residual, so that rtol means the same thing whatever the preconditioner.
   SSB_PETSC(KSPSetNormType(ksp, KSP_NORM_UNPRECONDITIONED));
@@ -133,6 +189,13 @@ LinearSolveResult solveLinear(Mat A, Vec b, Vec x, SystemKind kind, const std::s
   PetscInt its = 0;
   SSB_PETSC(KSPGetIterationNumber(ksp, &its));
   r.iterations = static_cast<int>(its);
+  {
+    PC pc = nullptr;
+    PCType type = nullptr;
+    SSB_PETSC(KSPGetPC(ksp, &pc));
+    SSB_PETSC(PCGetType(pc, &type));
+    r.preconditioner = type ? type : "";
+  }
   {
     VecHandle res;
     SSB_PETSC(VecDuplicate(b, res.out()));

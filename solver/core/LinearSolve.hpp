@@ -17,7 +17,8 @@ enum class SystemKind {
   SymmetricPositiveDefinite,  // diffusion / conduction on voxels: CG + hypre BoomerAMG
   General,                    // nonsymmetric, no structure assumed: GMRES + block Jacobi/ILU(0)
   Direct,                     // small systems and fallbacks: LU (MUMPS, in parallel too)
-  Elasticity,  // vector SPD (3 dof per node) with the rigid-body near-null space set on the matrix: CG + GAMG
+  Elasticity,  // vector SPD (3 dof per node) with the rigid-body near-null space set on the matrix: CG +
+               // GAMG, or CG + geometric multigrid when the matrix's node DMDA coarsens (geometricLevels)
   // Coupled fields with a conduction-like potential block (the physics names its splits through
   // setFieldSplits: "phi" the potentials, a symmetric M-matrix up to row scaling; "x" a transport field with
   // a mass term; "cc" bordered global scalars): right-preconditioned GMRES + multiplicative fieldsplit, hypre
@@ -34,11 +35,20 @@ SystemKind chooseSystemKind(SystemKind iterative, long rows, const std::string& 
 // Default options of a kind (prefix-less), inserted after the user's so that the user's win.
 const PetscOptionList& defaultSolverOptions(SystemKind kind);
 
+// Collective. How many levels of a geometric multigrid the DMDA `grid` allows (1: none): each coarsening
+// halves every axis (periodic: an even node count; bounded: an odd one), keeps at least 3 nodes per axis and
+// at least 2 owned nodes per axis on every rank, at most 8 levels.
+int geometricLevels(DM grid);
+// The Elasticity defaults on a grid with `levels` >= 3: CG + PCMG with the DMDA's interpolation, Galerkin
+// coarse operators, Chebyshev / point-block Jacobi smoothing, redundant LU on the coarsest level.
+PetscOptionList geometricElasticityOptions(int levels);
+
 struct LinearSolveResult {
   int iterations = 0;
   double relativeResidual = 0.0;  // true residual |b - A x| / |b|
   double setupSeconds = 0.0;      // preconditioner set-up
   double solveSeconds = 0.0;
+  std::string preconditioner;  // the PC type used (PETSc's name, e.g. "gamg", "mg", "hypre")
 };
 
 // Collective. Solve A x = b from a zero initial guess to relative tolerance `rtol` on the true residual,
@@ -46,7 +56,10 @@ struct LinearSolveResult {
 // Throws RunError naming `who` if the solver reports divergence, or reports convergence after 0
 // iterations although b is not zero (issue 12: a residual norm that underflowed would otherwise return
 // x = 0 as the answer).
+// `grid`: the DMDA A was created on (optional). Given, the KSP knows it (not as the operator's source), so
+// that `-<prefix>pc_type mg` can build a geometric hierarchy by DMCoarsen / DMCreateInterpolation with
+// Galerkin coarse operators.
 LinearSolveResult solveLinear(Mat A, Vec b, Vec x, SystemKind kind, const std::string& prefix, double rtol,
-                              const std::string& who);
+                              const std::string& who, DM grid = nullptr);
 
 }  // namespace ssb

@@ -2,6 +2,7 @@
 // name the YAML key, the unused-option report, PETSc's own error text in RunError, log stages, and
 // LinearSolve's converged-reason checks (issue 12: no silent 0-iteration "convergence").
 #include <gtest/gtest.h>
+#include <petscdmda.h>
 #include <petscksp.h>
 
 #include <cmath>
@@ -280,6 +281,38 @@ TEST(LinearSolve, ZeroIterationConvergenceWithNonzeroRhsIsAnError) {
       solveLinear(zero.A, zero.b, zero.x, SystemKind::SymmetricPositiveDefinite, "zero_", 1e-8, "t");
   EXPECT_EQ(r.iterations, 0);
   EXPECT_EQ(test::maxError(zero.x, [](PetscInt) { return 0.0; }), 0.0);
+}
+
+// Geometric multigrid levels of a node DMDA (3 dof): each level halves every axis (bounded: an odd node count
+// M -> (M - 1) / 2 + 1; periodic: an even M -> M / 2), keeps >= 3 nodes per axis and >= 2 owned nodes per
+// axis on every rank. On one rank: 17 -> 9 -> 5 -> 3 (4 levels); 13 -> 7 -> 4 (3; 4 nodes cannot halve);
+// 14 (even, bounded): 1; periodic 16 -> 8 -> 4 (3); 129 -> 65 -> 33 -> 17 -> 9 -> 5 -> 3 (7). With more
+// ranks the owned-node bound can only lower these.
+TEST(LinearSolve, GeometricLevelsOfANodeGrid) {
+  auto levels = [](PetscInt M, bool periodic, MPI_Comm comm) {
+    DM dm = nullptr;
+    const DMBoundaryType b = periodic ? DM_BOUNDARY_PERIODIC : DM_BOUNDARY_NONE;
+    SSB_PETSC(DMDACreate3d(comm, b, b, b, DMDA_STENCIL_BOX, M, M, M, PETSC_DECIDE, PETSC_DECIDE, PETSC_DECIDE,
+                           3, 1, nullptr, nullptr, nullptr, &dm));
+    SSB_PETSC(DMSetUp(dm));
+    const int l = geometricLevels(dm);
+    SSB_PETSC(DMDestroy(&dm));
+    return l;
+  };
+  EXPECT_EQ(levels(17, false, PETSC_COMM_SELF), 4);
+  EXPECT_EQ(levels(13, false, PETSC_COMM_SELF), 3);
+  EXPECT_EQ(levels(14, false, PETSC_COMM_SELF), 1);
+  EXPECT_EQ(levels(16, true, PETSC_COMM_SELF), 3);
+  EXPECT_EQ(levels(129, false, PETSC_COMM_SELF), 7);
+  for (PetscInt M : {17, 13, 33}) {
+    const int all = levels(M, false, PETSC_COMM_WORLD), one = levels(M, false, PETSC_COMM_SELF);
+    EXPECT_LE(all, one) << M;
+    EXPECT_GE(all, 1) << M;
+    int lo = all, hi = all;
+    MPI_Allreduce(MPI_IN_PLACE, &lo, 1, MPI_INT, MPI_MIN, PETSC_COMM_WORLD);
+    MPI_Allreduce(MPI_IN_PLACE, &hi, 1, MPI_INT, MPI_MAX, PETSC_COMM_WORLD);
+    EXPECT_EQ(lo, hi) << M;  // the same on every rank (collective)
+  }
 }
 
 }  // namespace

@@ -61,3 +61,16 @@ add_test(NAME lithiation_cycles_outputs
          WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
 set_tests_properties(lithiation_cycles_outputs PROPERTIES FIXTURES_REQUIRED lith_cycles_run)
 ssb_isolate_test(lithiation_cycles_outputs)
+# A run that stops part-way (here: time_stepping.max_steps = 20, a run-time error naming the key) keeps the
+# samples computed up to there in <study>_timeseries_partial.csv (the initial state + 20 steps: 21 rows under
+# the header) and writes no complete-looking <study>_timeseries.csv.
+ssb_add_cli_test(NAME lithiation_partial_series RANKS 2 TIMEOUT 120 EXIT_CODE 1
+                 EXPECT_ERROR "after time_stepping\\.max_steps = 20 steps"
+                 ARGS run ${CMAKE_SOURCE_DIR}/inputs/lithiation_quickstart.yaml
+                 --set studies[0].time_stepping.max_steps=20 --set output.dir=lith_partial --set output.fields=false)
+set_tests_properties(lithiation_partial_series PROPERTIES FIXTURES_SETUP lith_partial_run)
+add_test(NAME lithiation_partial_series_csv
+         COMMAND bash -c "test ! -e lith_partial/cycle_timeseries.csv && test $(wc -l < lith_partial/cycle_timeseries_partial.csv) -eq 22 && head -1 lith_partial/cycle_timeseries_partial.csv | grep -q '^t \\[s\\],voltage \\[V\\]' && test -s lith_partial/cycle_front_partial.csv"
+         WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+set_tests_properties(lithiation_partial_series_csv PROPERTIES FIXTURES_REQUIRED lith_partial_run)
+ssb_isolate_test(lithiation_partial_series_csv)

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "mesh/FieldWriter.hpp"
+#include "physics/Decohesion.hpp"
 #include "physics/Elasticity.hpp"
 #include "solver/core/Error.hpp"
 #include "tests/mechanics/MechTestUtil.hpp"
@@ -569,6 +570,104 @@ TEST(Mechanics, FailedDamageStepThrowsAndRollsBack) {
   EXPECT_GT(model.decohesionStatistics()["mean_damage"].get<double>(), 0.5);  // the failed iterate
   model.rollbackStep();
   EXPECT_EQ(model.decohesionStatistics()["mean_damage"].get<double>(), 0.0);
+}
+
+// The monotone damage iteration (the last resort of a stalled step, InterfaceDamage::startMonotone) on 2 x 2
+// crack bands (2 x 2 x 4 voxels, NMC below LPS; the bands are the LPS voxels on the NMC) driven by prescribed
+// intact stresses, against the bilinear law written out here: d(kappa) = delta_f (kappa - delta_0) / (kappa
+// (delta_f - delta_0)), delta = h sigma_zz / M. Within the step the damage only grows (a lower opening asks
+// for nothing and lowers nothing), startMonotone restarts from the committed damage, and commit keeps the
+// damage reached with a history that gives it back (the next step at zero stress sees no change).
+TEST(Mechanics, MonotoneDamageIterationNeverLowersDamage) {
+  Volume v = makeVolume(PETSC_COMM_WORLD, {2, 2, 4},
+                        [](int64_t, int64_t, int64_t k) { return k < 2 ? kNmc : kLps; });
+  const StructuredGrid& g = *v.grid;
+  const double sc = 50e6, Gc = 0.05, h = 20e-9, M = kLpsIso.M();
+  const double d0 = sc * h / M, df = 2 * Gc / sc;
+  auto law = [&](double kappa) { return df * (kappa - d0) / (kappa * (df - d0)); };
+  std::vector<MechRole> role;
+  std::vector<int64_t> zOf;
+  g.forEachOwned([&](int64_t, int64_t, int64_t k, int64_t) {
+    role.push_back(k < 2 ? MechRole::Active : MechRole::Electrolyte);
+    zOf.push_back(k);
+  });
+  const std::vector<elastic::Mat6> C(role.size(), elastic::isotropicStiffness(kLpsIso.E, kLpsIso.nu));
+  InterfaceDamage dmg(g, role, C, {false, false, false}, sc, Gc);
+  ASSERT_EQ(dmg.bandCount(), 4);
+  // Intact stresses that open the bands (k == 2) by delta; the other voxels are unloaded.
+  auto stresses = [&](double delta) {
+    std::vector<Vec6> s(role.size(), Vec6{0, 0, 0, 0, 0, 0});
+    for (size_t l = 0; l < s.size(); ++l)
+      if (zOf[l] == 2) s[l][2] = delta * M / h;
+    return s;
+  };
+  auto meanDamage = [&] { return dmg.statistics()["mean_damage"].get<double>(); };
+  const double dHi = law(0.5 * df), dLo = law(0.3 * df);
+  ASSERT_GT(dHi, dLo);
+  // Plain iteration first, to be restarted: it moves to the law's damage.
+  dmg.update(stresses(0.5 * df));
+  dmg.advance(0);
+  EXPECT_NEAR(meanDamage(), dHi, 1e-12);
+  dmg.startMonotone();
+  EXPECT_TRUE(dmg.monotone());
+  EXPECT_EQ(meanDamage(), 0.0);  // restarted from the committed (intact) state
+  InterfaceDamage::Update u = dmg.update(stresses(0.5 * df));
+  EXPECT_NEAR(u.maxDamageChange, dHi, 1e-12);
+  dmg.advance(0);
+  EXPECT_NEAR(meanDamage(), dHi, 1e-12);
+  // The neighbours' damage unloads the band to 0.3 delta_f: the law asks for less, which is no change here.
+  u = dmg.update(stresses(0.3 * df));
+  EXPECT_EQ(u.maxDamageChange, 0.0);
+  dmg.advance(0);
+  EXPECT_NEAR(meanDamage(), dHi, 1e-12);
+  dmg.commit();
+  EXPECT_FALSE(dmg.monotone());
+  EXPECT_NEAR(meanDamage(), dHi, 1e-12);
+  // Next step, plain iteration: unloaded bands keep the committed damage and see no change.
+  u = dmg.update(stresses(0.0));
+  EXPECT_LT(u.maxDamageChange, 1e-12);
+  // Loading past the committed history raises the damage by the law again.
+  u = dmg.update(stresses(0.7 * df));
+  EXPECT_NEAR(u.maxDamageChange, law(0.7 * df) - dHi, 1e-12);
+  // Outside monotone mode a lower opening is a change in both directions (the plain fixed point).
+  dmg.advance(0);
+  u = dmg.update(stresses(0.6 * df));
+  EXPECT_NEAR(u.maxDamageChange, law(0.7 * df) - law(0.6 * df), 1e-12);
+}
+
+// The default solver on a node grid that coarsens (16^3 voxels: 17 nodes per axis, 17 -> 9 -> 5 -> 3) is the
+// geometric multigrid (LinearSolve geometricLevels); it must give the answer smoothed aggregation gives (both
+// to rtol 1e-11) on a heterogeneous block with stiff spheres, a pore and lithiation strain under stack
+// pressure. A grid that does not coarsen (15^3: 16 nodes) keeps GAMG.
+TEST(Mechanics, GeometricMultigridMatchesAggregation) {
+  const LabelFn f = [](int64_t i, int64_t j, int64_t k) -> uint16_t {
+    auto in = [&](double cx, double cy, double cz, double r) {
+      const double x = i + 0.5 - cx, y = j + 0.5 - cy, z = k + 0.5 - cz;
+      return x * x + y * y + z * z <= r * r;
+    };
+    if (in(5, 5, 5, 4) || in(11, 10, 11, 4.5)) return kNmc;
+    if (in(12, 4, 4, 2.5)) return kPore;
+    return kLps;
+  };
+  PhaseMap pm = nmcLpsPhases();
+  const std::string base = "{type: mechanics, li_fraction: 0.3, stack_pressure: 25 MPa, rtol: 1e-11";
+  Volume v = makeVolume(PETSC_COMM_WORLD, {16, 16, 16}, f);
+  Json mg = runStudy(v, pm, base + "}");
+  Json amg = runStudy(v, pm, base + ", petsc_options: {pc_type: gamg}}");
+  EXPECT_EQ(mg["preconditioner"], "mg");
+  EXPECT_EQ(amg["preconditioner"], "gamg");
+  for (const char* ph : {"NMC", "LPS"}) {
+    SCOPED_TRACE(ph);
+    const double scale = std::abs(amg["phases"][ph]["mean_von_mises_stress"].get<double>());
+    ASSERT_GT(scale, 0.0);
+    for (int c = 0; c < 6; ++c)
+      EXPECT_NEAR(mg["phases"][ph]["mean_stress"][c].get<double>(),
+                  amg["phases"][ph]["mean_stress"][c].get<double>(), 1e-7 * scale);
+    EXPECT_NEAR(mg["phases"][ph]["max_von_mises_stress"].get<double>(),
+                amg["phases"][ph]["max_von_mises_stress"].get<double>(), 1e-7 * scale);
+  }
+  Volume odd = makeVolume(PETSC_COMM_WORLD, {15, 15, 15}, f);
+  EXPECT_EQ(runStudy(odd, pm, base + "}")["preconditioner"], "gamg");
 }
 
 }  // namespace
