@@ -220,10 +220,12 @@ std::vector<std::array<double, 6>> InterfaceDamage::crackCompliance() const {
 
 void InterfaceDamage::commit() {
   for (auto& b : m_bands) {
-    if (m_monotone && b.damage > b.target) {
-      // The band keeps the damage the monotone iteration gave it: the history that law needs for it.
-      const BilinearCohesiveLaw law = lawOf(b);
-      b.kappa = std::max(b.kappaTrial, law.historyFor(b.damage));
+    if (m_monotone) {
+      // The band keeps the damage the monotone iteration gave it (or the law's, if that is higher), with the
+      // history that gives it back: a band frozen or unloaded within the step has a trial history below it.
+      const double d = std::max(b.damage, b.target);
+      b.kappa = std::max(b.kappaTrial, lawOf(b).historyFor(d));
+      b.damage = d;
     } else {
       b.kappa = b.kappaTrial;
       b.damage = b.target;
