@@ -237,26 +237,27 @@ void InterfaceDamage::commit() {
   clearHistory();
 }
 
-void InterfaceDamage::startMonotone() {
+void InterfaceDamage::restartFromCommitted() {
   for (auto& b : m_bands) {
     b.kappaTrial = b.kappa;
     b.damage = lawOf(b).damage(b.kappa);
     b.target = b.damage;
   }
-  m_monotone = true;
   clearHistory();
 }
 
+void InterfaceDamage::startMonotone() {
+  restartFromCommitted();  // flips and frozen bands of the step stay
+  m_monotone = true;
+}
+
 void InterfaceDamage::rollback() {
+  restartFromCommitted();
   for (auto& b : m_bands) {
-    b.kappaTrial = b.kappa;
-    b.damage = lawOf(b).damage(b.kappa);
-    b.target = b.damage;
     b.flips = 0;
     b.frozen = false;
   }
   m_monotone = false;
-  clearHistory();
 }
 
 void InterfaceDamage::clearHistory() {

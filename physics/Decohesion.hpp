@@ -108,10 +108,9 @@ class InterfaceDamage {
   // sequence bounded by 1 converges; it stops where no band's law asks for more (G(d) <= d), so `update`
   // then measures only the increase max(G(d) - d, 0). Past a snap-back the plain sequence creeps through the
   // bottleneck the vanished fixed point leaves (G(d) - d small but positive for hundreds of iterations); the
-  // extrapolation crosses it. A
-  // band unloaded by its neighbours' damage keeps the damage it reached in the iteration (as on a path
-  // through the step), and `commit` makes its history consistent with that damage. Cleared by commit and
-  // rollback.
+  // extrapolation crosses it. A band unloaded by its neighbours' damage keeps the damage it reached in the
+  // iteration (as on a path through the step), and `commit` makes its history consistent with that damage.
+  // Cleared by commit and rollback.
   void startMonotone();
   bool monotone() const { return m_monotone; }
   // Not collective. Back to the committed state (the damage of the committed history, no flips or frozen
@@ -142,6 +141,9 @@ class InterfaceDamage {
   };
   BilinearCohesiveLaw lawOf(const Band& b) const;
   void clearHistory();  // forget the Anderson differences (a new step, or the map changed branch)
+  // Every band back to its committed history and damage (the trial state of a fresh step), no Anderson
+  // history.
+  void restartFromCommitted();
 
   const StructuredGrid& m_grid;
   std::array<bool, 3> m_periodic;

@@ -322,6 +322,9 @@ struct MechanicsModel::Impl {
   double tableDvAt(double x) const;
   void checkWindow(double lo, double hi, const std::string& source) const;
   void updateEigenstrain();
+  // Adds one linear solve to the counters and timings (the operator's last assembly included); returns its
+  // iterations.
+  int recordSolve(const LinearSolveResult& r);
   int solveElastic(double factor);
   Json runStep(double level);
   void runEffectiveModuli();
@@ -767,21 +770,23 @@ void MechanicsModel::Impl::updateEigenstrain() {
 // Solve the elastic problem at load level `factor` with the current cracks into u. With free periodic
 // strains, by superposition: the solution with zero macroscopic strain plus unit-strain solutions, combined
 // so that the mean normal stresses of the free axes vanish. Returns the linear iterations.
+int MechanicsModel::Impl::recordSolve(const LinearSolveResult& r) {
+  ++solves;
+  lastRelativeResidual = r.relativeResidual;
+  assemblySeconds += op->lastAssemblySeconds();
+  setupSeconds += r.setupSeconds;
+  krylovSeconds += r.solveSeconds;
+  preconditioner = r.preconditioner;
+  return r.iterations;
+}
+
 int MechanicsModel::Impl::solveElastic(double factor) {
   const auto t0 = std::chrono::steady_clock::now();
   ElasticLoad base;
   base.factor = factor;
   base.eigenstrainFactor = factor;
   int its = 0;
-  auto record = [&](const LinearSolveResult& r) {
-    its += r.iterations;
-    ++solves;
-    lastRelativeResidual = r.relativeResidual;
-    assemblySeconds += op->lastAssemblySeconds();
-    setupSeconds += r.setupSeconds;
-    krylovSeconds += r.solveSeconds;
-    preconditioner = r.preconditioner;
-  };
+  auto record = [&](const LinearSolveResult& r) { its += recordSolve(r); };
   record(op->solve(base, u, rtol, "mechanics_", who));
   if (!freeAxes.empty()) {
     const Vec6 s0 = op->meanStress(op->cellStress(u, base));
@@ -952,14 +957,7 @@ void MechanicsModel::Impl::runEffectiveModuli() {
     ul.factor = 0.0;
     ul.eigenstrainFactor = 0.0;
     ul.macroStrain[static_cast<size_t>(a)] = kUnitStrain;
-    const LinearSolveResult r = op->solve(ul, u, rtol, "mechanics_", who);
-    its += r.iterations;
-    ++solves;
-    lastRelativeResidual = r.relativeResidual;
-    assemblySeconds += op->lastAssemblySeconds();
-    setupSeconds += r.setupSeconds;
-    krylovSeconds += r.solveSeconds;
-    preconditioner = r.preconditioner;
+    its += recordSolve(op->solve(ul, u, rtol, "mechanics_", who));
     const Vec6 s = op->meanStress(op->cellStress(u, ul));
     for (int b = 0; b < 3; ++b)
       C[static_cast<size_t>(b)][static_cast<size_t>(a)] = s[static_cast<size_t>(b)] / kUnitStrain;
