@@ -26,7 +26,7 @@ for n in ${SIZES:-32 64 96 128}; do
   # shellcheck disable=SC2086
   mpiexec -n "$np" bash -c 'exec /usr/bin/time -f "maxrss_kb %M" -o "$0/rss.$OMPI_COMM_WORLD_RANK" "$@"' "$tmp" \
     "$exe" run "$here/mechanics_composite.yaml" --set "volume.generate.shape=[$n, $n, $n]" \
-    --set "output.dir=$tmp/out" -- ${EXTRA:-} > "$tmp/log" 2>&1 || { tail -20 "$tmp/log"; exit 1; }
+    --set "output.dir=$tmp/out" ${SETS:-} -- ${EXTRA:-} > "$tmp/log" 2>&1 || { tail -20 "$tmp/log"; exit 1; }
   end=$(date +%s.%N)
   rss=0
   for f in "$tmp"/rss.*; do rss=$((rss + $(awk '/maxrss_kb/ {print $2}' "$f"))); done

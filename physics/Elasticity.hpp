@@ -6,7 +6,8 @@
 //   eps*_v [-] its isotropic eigenstrain (linear strain e_v, eps* = e_v I).
 // Discretisation: one trilinear 8-node hexahedron per load-carrying voxel on the node DMDA of the
 // StructuredGrid (3 dof per node, StructuredGrid::createNodeDM). Nodes touched only by voxels that carry
-// no load (pores, unsupported solid) are not unknowns: identity rows with zero right-hand side.
+// no load (pores, unsupported solid) are not unknowns: decoupled diagonal rows (kInactiveRowScale times a
+// solid element's diagonal) with zero right-hand side; post-processing never reads them.
 // Boundary conditions per domain face (the face of a bounded axis):
 //   free          sigma n = 0
 //   fixed         u = 0
@@ -63,6 +64,11 @@ struct ElasticLoad {
 
 class ElasticOperator {
  public:
+  // Diagonal of the rows of nodes that carry no load, relative to a solid element's mean diagonal. Any
+  // positive value gives the same solution (the rows are decoupled); a small one keeps Galerkin coarse
+  // operators free of them. Public for the tests.
+  static constexpr double kInactiveRowScale = 1e-6;
+
   // Collective. material: per owned voxel (grid.localIndex), an index into `stiffness` or -1 (carries no
   // load). The rigid-body near-null space is attached to the matrix here (it is a property of the operator).
   ElasticOperator(const StructuredGrid& grid, std::vector<int> material, std::vector<elastic::Mat6> stiffness,
