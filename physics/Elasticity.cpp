@@ -172,9 +172,9 @@ ElasticOperator::ElasticOperator(const StructuredGrid& grid, std::vector<int> ma
         }
   }
 
-  // Preallocated, not filled with zeros: filling the 27-block stencil row by row took 14 s of an 83 s solve at
-  // 128^3. The element loop inserts every nonzero there is (the blocks of pore-only nodes stay out), the same
-  // pattern on every assembly (the elements are fixed; cracks change values only). The DMDA marks such a
+  // Preallocated, not filled with zeros: filling the 27-block stencil row by row took 14 s of an 83 s solve
+  // at 128^3. The element loop inserts every nonzero there is (the blocks of pore-only nodes stay out), the
+  // same pattern on every assembly (the elements are fixed; cracks change values only). The DMDA marks such a
   // matrix MAT_SORTED_FULL (each MatSetValues a whole sorted row), which element insertion is not: without
   // unsetting it, each row kept one element's columns.
   SSB_PETSC(DMSetMatrixPreallocateOnly(m_dm, PETSC_TRUE));
