@@ -100,18 +100,27 @@ int geometricLevels(DM grid) {
   PetscInt local = std::min({m[0], dim > 1 ? m[1] : m[0], dim > 2 ? m[2] : m[0]});
   PetscInt minLocal = 0;
   MPI_Allreduce(&local, &minLocal, 1, MPIU_INT, MPI_MIN, comm);
+  std::array<int64_t, 3> nodes{M[0], M[1], M[2]};
+  std::array<bool, 3> periodic{};
+  for (int a = 0; a < 3; ++a) periodic[static_cast<size_t>(a)] = bt[a] == DM_BOUNDARY_PERIODIC;
+  return geometricLevels(nodes, periodic, static_cast<int>(dim), minLocal);
+}
+
+int geometricLevels(const std::array<int64_t, 3>& nodes, const std::array<bool, 3>& periodic, int dim,
+                    int64_t minLocal) {
+  std::array<int64_t, 3> M = nodes;
   int levels = 1;
   while (levels < 8) {
     bool ok = minLocal / 2 >= 2;
-    PetscInt C[3] = {1, 1, 1};
-    for (PetscInt a = 0; a < dim && ok; ++a) {
-      const bool periodic = bt[a] == DM_BOUNDARY_PERIODIC;
-      ok = periodic ? M[a] % 2 == 0 : (M[a] - 1) % 2 == 0;
-      C[a] = periodic ? M[a] / 2 : (M[a] - 1) / 2 + 1;
-      ok = ok && C[a] >= 3;
+    std::array<int64_t, 3> C{1, 1, 1};
+    for (int a = 0; a < dim && ok; ++a) {
+      const size_t ua = static_cast<size_t>(a);
+      ok = periodic[ua] ? M[ua] % 2 == 0 : (M[ua] - 1) % 2 == 0;
+      C[ua] = periodic[ua] ? M[ua] / 2 : (M[ua] - 1) / 2 + 1;
+      ok = ok && C[ua] >= 3;
     }
     if (!ok) break;
-    for (PetscInt a = 0; a < dim; ++a) M[a] = C[a];
+    for (int a = 0; a < dim; ++a) M[static_cast<size_t>(a)] = C[static_cast<size_t>(a)];
     minLocal /= 2;
     ++levels;
   }

@@ -7,6 +7,8 @@
 // saddle point) adds an enum value and its default options here, never a KSPSetType in physics.
 #include <petscksp.h>
 
+#include <array>
+#include <cstdint>
 #include <string>
 
 #include "solver/core/SolverOptions.hpp"
@@ -39,6 +41,11 @@ const PetscOptionList& defaultSolverOptions(SystemKind kind);
 // halves every axis (periodic: an even node count; bounded: an odd one), keeps at least 3 nodes per axis and
 // at least 2 owned nodes per axis on every rank, at most 8 levels.
 int geometricLevels(DM grid);
+// Not collective. The same rule on node counts per axis (`dim` axes), their periodicity and the smallest
+// number of nodes any rank owns along any axis: what geometricLevels applies to a DMDA, and what a size
+// estimate made before the grid exists can apply to an assumed decomposition.
+int geometricLevels(const std::array<int64_t, 3>& nodes, const std::array<bool, 3>& periodic, int dim,
+                    int64_t minLocal);
 // The Elasticity defaults on a grid with `levels` >= 3: CG + PCMG with the DMDA's interpolation, Galerkin
 // coarse operators, Chebyshev / point-block Jacobi smoothing, redundant LU on the coarsest level.
 PetscOptionList geometricElasticityOptions(int levels);

@@ -19,8 +19,8 @@ namespace {
 // Reading and labelling the volume alone: labels (2 B), phase and mask arrays, the labels field written as
 // doubles to fields.h5 (8 B) and PETSc's scatter for it.
 constexpr double kVolumeBytesPerVoxel = 24;
-// A twin measures each candidate volume with the morphology metrics (105 B/voxel, StudyRegistry) and keeps the
-// volume that met its targets (2 B/voxel).
+// A twin measures each candidate volume with the morphology metrics (105 B/voxel, StudyRegistry) and keeps
+// the volume that met its targets (2 B/voxel).
 constexpr double kTwinBytesPerVoxel = 107;
 // MPI, PETSc and hypre per process before any voxel (docs/benchmarks.md: ~80 MB at 64^3).
 constexpr double kFixedBytesPerRank = 100e6;
@@ -47,11 +47,15 @@ void checkSize(MPI_Comm comm, const Case& c) {
     perVoxel = kTwinBytesPerVoxel;
     what = fmt::format("the twin's tuning (morphology metrics on each candidate, ~{:.0f} B/voxel)", perVoxel);
   }
-  for (const auto& s : c.studies)
-    if (s.type->bytesPerVoxel > perVoxel) {
-      perVoxel = s.type->bytesPerVoxel;
+  const PrepareContext ctx{c.phases, c.plan.geometry, ranks};
+  for (const auto& s : c.studies) {
+    const double b =
+        s.type->bytesPerVoxelFor ? s.type->bytesPerVoxelFor(ctx, s.params) : s.type->bytesPerVoxel;
+    if (b > perVoxel) {
+      perVoxel = b;
       what = fmt::format("study '{}' ({}, ~{:.0f} B/voxel)", s.name, s.type->type, perVoxel);
     }
+  }
   const double total = perVoxel * voxels;
   const double perRank = total / ranks + kFixedBytesPerRank;
   const char* env = std::getenv("SSBVOX_MEMORY_CHECK");
@@ -85,12 +89,6 @@ void checkSize(MPI_Comm comm, const Case& c) {
 }
 
 }  // namespace
-
-double caseBytesPerVoxel(const std::vector<StudyEntry>& studies) {
-  double b = kVolumeBytesPerVoxel;
-  for (const auto& s : studies) b = std::max(b, s.type->bytesPerVoxel);
-  return b;
-}
 
 std::string readCaseFile(MPI_Comm comm, const std::filesystem::path& path) {
   int rank = 0;

@@ -60,8 +60,4 @@ Case loadCase(MPI_Comm comm, const CaseInput& input);
 // Collective: rank 0 reads the file, every rank gets the bytes. InputError if it cannot be read.
 std::string readCaseFile(MPI_Comm comm, const std::filesystem::path& path);
 
-// The memory estimate behind the size check: bytes per voxel of the most demanding study (or of the volume
-// alone), for messages and docs.
-double caseBytesPerVoxel(const std::vector<StudyEntry>& studies);
-
 }  // namespace ssb

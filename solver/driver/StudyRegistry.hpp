@@ -28,6 +28,9 @@ struct StudyType {
   // Peak memory per voxel of the volume [bytes], measured (docs/benchmarks.md), for the size check before
   // loading. 0 = unknown (the largest known estimate is used).
   double bytesPerVoxel = 0;
+  // Where the figure depends on the inputs (the solver a grid allows): the estimate for this study; empty =
+  // bytesPerVoxel. Must not throw for bad input (`prepare` reports it): fall back to the conservative figure.
+  std::function<double(const PrepareContext&, const Params&)> bytesPerVoxelFor;
 };
 
 const std::vector<StudyType>& studyTypes();

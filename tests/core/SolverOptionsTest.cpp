@@ -304,6 +304,14 @@ TEST(LinearSolve, GeometricLevelsOfANodeGrid) {
   EXPECT_EQ(levels(14, false, PETSC_COMM_SELF), 1);
   EXPECT_EQ(levels(16, true, PETSC_COMM_SELF), 3);
   EXPECT_EQ(levels(129, false, PETSC_COMM_SELF), 7);
+  // The rule without a grid (the size check's estimate): the same counts, and the owned-node limit.
+  const std::array<bool, 3> bounded{false, false, false}, periodic{true, true, true};
+  EXPECT_EQ(geometricLevels({17, 17, 17}, bounded, 3, 17), 4);
+  EXPECT_EQ(geometricLevels({14, 14, 14}, bounded, 3, 14), 1);
+  EXPECT_EQ(geometricLevels({16, 16, 16}, periodic, 3, 16), 3);
+  EXPECT_EQ(geometricLevels({129, 129, 129}, bounded, 3, 129), 7);
+  EXPECT_EQ(geometricLevels({129, 129, 129}, bounded, 3, 64), 6);  // 64 -> 32 -> 16 -> 8 -> 4 -> 2
+  EXPECT_EQ(geometricLevels({129, 129, 17}, bounded, 3, 17), 4);   // the smallest axis decides
   for (PetscInt M : {17, 13, 33}) {
     const int all = levels(M, false, PETSC_COMM_WORLD), one = levels(M, false, PETSC_COMM_SELF);
     EXPECT_LE(all, one) << M;

@@ -21,4 +21,17 @@ set_tests_properties(mech_example_check_np1 PROPERTIES FIXTURES_REQUIRED mech_ex
 ssb_add_cli_test(NAME mech_bad_poisson_cli EXIT_CODE 2 EXPECT_ERROR "studies\\[0\\]\\.poisson_ratio\\.LPS.*incompressible"
                  ARGS run ${CMAKE_SOURCE_DIR}/inputs/mechanics_composite.yaml --set "studies[0].poisson_ratio={LPS: 0.5}"
                  --set output.dir=mech_bad)
+# The size check's mechanics figure follows the solver the grid takes: geometric multigrid where the node grid
+# coarsens (1024^3 voxels: 1025 nodes per axis), smoothed aggregation where it does not (1023^3) or where the
+# user chose a preconditioner (docs/benchmarks.md, Memory estimates).
+ssb_add_cli_test(NAME mech_size_estimate_multigrid RANKS 2 EXIT_CODE 2
+                 EXPECT_ERROR "1024 x 1024 x 1024.*study 'charged' \\(mechanics, ~8500 B/voxel\\)"
+                 ARGS run ${CMAKE_SOURCE_DIR}/inputs/mechanics_composite.yaml "--set=volume.generate.shape=[1024, 1024, 1024]")
+ssb_add_cli_test(NAME mech_size_estimate_aggregation RANKS 2 EXIT_CODE 2
+                 EXPECT_ERROR "1023 x 1023 x 1023.*study 'charged' \\(mechanics, ~11500 B/voxel\\)"
+                 ARGS run ${CMAKE_SOURCE_DIR}/inputs/mechanics_composite.yaml "--set=volume.generate.shape=[1023, 1023, 1023]")
+ssb_add_cli_test(NAME mech_size_estimate_user_pc RANKS 2 EXIT_CODE 2
+                 EXPECT_ERROR "1024 x 1024 x 1024.*study 'charged' \\(mechanics, ~11500 B/voxel\\)"
+                 ARGS run ${CMAKE_SOURCE_DIR}/inputs/mechanics_composite.yaml "--set=volume.generate.shape=[1024, 1024, 1024]"
+                      "--set=studies[0].petsc_options={pc_type: gamg}")
 ssb_add_gtest(NAME mech_prepare SOURCES ${MECH}/PrepareTest.cpp RANKS 1 LIBS ssb_driver TIMEOUT 60)
