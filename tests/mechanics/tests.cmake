@@ -34,4 +34,9 @@ ssb_add_cli_test(NAME mech_size_estimate_user_pc RANKS 2 EXIT_CODE 2
                  EXPECT_ERROR "1024 x 1024 x 1024.*study 'charged' \\(mechanics, ~11500 B/voxel\\)"
                  ARGS run ${CMAKE_SOURCE_DIR}/inputs/mechanics_composite.yaml "--set=volume.generate.shape=[1024, 1024, 1024]"
                       "--set=studies[0].petsc_options={pc_type: gamg}")
+# A lithiation study with a mechanics block holds both: 3000 + 8500 B/voxel (3000 without the block).
+ssb_add_cli_test(NAME mech_size_estimate_coupled RANKS 2 EXIT_CODE 2
+                 EXPECT_ERROR "1024 x 1024 x 1024.*study 'cycle' \\(lithiation, ~11500 B/voxel\\)"
+                 ARGS run ${CMAKE_SOURCE_DIR}/inputs/lithiation_quickstart.yaml "--set=volume.generate.shape=[1024, 1024, 1024]"
+                      "--set=studies[0].mechanics={}")
 ssb_add_gtest(NAME mech_prepare SOURCES ${MECH}/PrepareTest.cpp RANKS 1 LIBS ssb_driver TIMEOUT 60)
