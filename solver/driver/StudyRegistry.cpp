@@ -196,8 +196,9 @@ void prepareMechanicsStudy(const PrepareContext& ctx, const Params& study) {
 // ranks), 11500 B with smoothed aggregation (measured ~11.4 kB at 64^3), which a grid that does not coarsen,
 // or a user's pc_type, gets. The decomposition is not known yet: assume every rank splits the smallest axis
 // (the fewest owned nodes, so the multigrid is assumed only where it surely applies).
+constexpr double kMechanicsMultigridBytes = 8500, kMechanicsAggregationBytes = 11500;
+
 double mechanicsBytesPerVoxel(const PrepareContext& ctx, const Params& study) {
-  constexpr double kMultigrid = 8500, kAggregation = 11500;
   try {
     std::array<bool, 3> periodic{false, false, false};
     if (study.text("mode") == "effective_moduli") periodic = {true, true, true};
@@ -205,31 +206,34 @@ double mechanicsBytesPerVoxel(const PrepareContext& ctx, const Params& study) {
       if (ax == "x" || ax == "y" || ax == "z") periodic[static_cast<size_t>(ax[0] - 'x')] = true;
     for (const auto& [key, value] :
          parsePetscOptions(study.raw("petsc_options"), study.keyPath("petsc_options")))
-      if (key == "pc_type") return kAggregation;
+      if (key == "pc_type") return kMechanicsAggregationBytes;
     std::array<int64_t, 3> nodes{};
     int64_t smallest = 0;
     for (size_t a = 0; a < 3; ++a) {
       nodes[a] = ctx.geometry.n[a] + (periodic[a] ? 0 : 1);
       smallest = a == 0 ? nodes[a] : std::min(smallest, nodes[a]);
     }
-    return geometricLevels(nodes, periodic, 3, smallest / std::max(1, ctx.ranks)) >= 3 ? kMultigrid
-                                                                                       : kAggregation;
+    return geometricLevels(nodes, periodic, 3, smallest / std::max(1, ctx.ranks)) >= 3
+               ? kMechanicsMultigridBytes
+               : kMechanicsAggregationBytes;
   } catch (const std::exception&) {
-    return kAggregation;  // bad input: `prepare` names it
+    return kMechanicsAggregationBytes;  // bad input: `prepare` names it
   }
 }
 
 // A lithiation study holds its fields (3000 B per voxel: the full C/20 protocol at 64^3 on 1 rank peaks at
 // 829 MiB, ~2900 B/voxel above the fixed part, fieldsplit) and, with a `mechanics` block, a mechanics
 // operator.
+constexpr double kLithiationBytes = 3000;
+
 double lithiationBytesPerVoxel(const PrepareContext& ctx, const Params& study) {
-  constexpr double kLithiation = 3000;
-  if (!study.has("mechanics")) return kLithiation;
+  if (!study.has("mechanics")) return kLithiationBytes;
   try {
     const LithiationSetup s = prepareLithiation(study, ctx.phases);
-    return kLithiation + mechanicsBytesPerVoxel(ctx, lithiationMechanicsParams(study, s.initialX, s.name));
+    return kLithiationBytes +
+           mechanicsBytesPerVoxel(ctx, lithiationMechanicsParams(study, s.initialX, s.name));
   } catch (const std::exception&) {
-    return kLithiation + 11500;  // bad input: `prepare` names it
+    return kLithiationBytes + kMechanicsAggregationBytes;  // bad input: `prepare` names it
   }
 }
 
@@ -266,10 +270,10 @@ const std::vector<StudyType>& studyTypes() {
        },
        350,
        {}},
-      {"mechanics", &mechanicsSchema(), runMechanics, mechanicsSummary, prepareMechanicsStudy, 11500,
-       mechanicsBytesPerVoxel},
-      {"lithiation", &lithiationSchema(), runLithiation, lithiationSummary, prepareLithiationStudy, 3000,
-       lithiationBytesPerVoxel},
+      {"mechanics", &mechanicsSchema(), runMechanics, mechanicsSummary, prepareMechanicsStudy,
+       kMechanicsAggregationBytes, mechanicsBytesPerVoxel},
+      {"lithiation", &lithiationSchema(), runLithiation, lithiationSummary, prepareLithiationStudy,
+       kLithiationBytes, lithiationBytesPerVoxel},
   };
   return types;
 }

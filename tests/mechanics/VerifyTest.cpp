@@ -40,6 +40,12 @@ double allSum(double x) {
 
 const LabelFn kAllNmc = [](int64_t, int64_t, int64_t) { return kNmc; };
 
+// Is the centre of voxel (i, j, k) inside the ball of radius r [voxels] about (cx, cy, cz)?
+bool inBall(int64_t i, int64_t j, int64_t k, double cx, double cy, double cz, double r) {
+  const double x = i + 0.5 - cx, y = j + 0.5 - cy, z = k + 0.5 - cz;
+  return x * x + y * y + z * z <= r * r;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // The node DMDA follows the cell DMDA's ownership: the same lower corners, the last rank along a bounded axis
 // owns one more node plane, periodic axes have n nodes.
@@ -482,10 +488,7 @@ TEST(Mechanics, RankIndependence) {
   if (worldSize() < 2) GTEST_SKIP() << "compares np 1 with np >= 2";
   const std::array<int64_t, 3> n{10, 9, 12};
   const LabelFn f = [](int64_t i, int64_t j, int64_t k) -> uint16_t {
-    auto in = [&](double cx, double cy, double cz, double r) {
-      const double x = i + 0.5 - cx, y = j + 0.5 - cy, z = k + 0.5 - cz;
-      return x * x + y * y + z * z <= r * r;
-    };
+    auto in = [&](double cx, double cy, double cz, double r) { return inBall(i, j, k, cx, cy, cz, r); };
     if (in(4, 4, 4, 3.5) || in(7, 5, 8, 3.5) || in(1.5, 7.5, 10.5, 1.0)) return kNmc;
     if (in(8.5, 2, 3, 1.5) || in(2, 2, 8, 1.2) || in(1.5, 7.5, 10.5, 2.2))
       return kPore;  // the last: a pore shell
@@ -641,10 +644,7 @@ TEST(Mechanics, MonotoneDamageIterationNeverLowersDamage) {
 // pressure. A grid that does not coarsen (15^3: 16 nodes) keeps GAMG.
 TEST(Mechanics, GeometricMultigridMatchesAggregation) {
   const LabelFn f = [](int64_t i, int64_t j, int64_t k) -> uint16_t {
-    auto in = [&](double cx, double cy, double cz, double r) {
-      const double x = i + 0.5 - cx, y = j + 0.5 - cy, z = k + 0.5 - cz;
-      return x * x + y * y + z * z <= r * r;
-    };
+    auto in = [&](double cx, double cy, double cz, double r) { return inBall(i, j, k, cx, cy, cz, r); };
     if (in(5, 5, 5, 4) || in(11, 10, 11, 4.5)) return kNmc;
     if (in(12, 4, 4, 2.5)) return kPore;
     return kLps;
@@ -676,10 +676,7 @@ TEST(Mechanics, GeometricMultigridMatchesAggregation) {
 // solid) the default multigrid solve equals a direct (LU) solve in every voxel's stress.
 TEST(Mechanics, PoreNodesAreNotUnknowns) {
   const LabelFn f = [](int64_t i, int64_t j, int64_t k) -> uint16_t {
-    auto in = [&](double cx, double cy, double cz, double r) {
-      const double x = i + 0.5 - cx, y = j + 0.5 - cy, z = k + 0.5 - cz;
-      return x * x + y * y + z * z <= r * r;
-    };
+    auto in = [&](double cx, double cy, double cz, double r) { return inBall(i, j, k, cx, cy, cz, r); };
     if (in(4, 4, 4, 3.5) || in(12, 11, 5, 3.5)) return kNmc;
     if (in(8, 8, 11, 4.2)) return kPore;
     return kLps;
