@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "solver/core/Log.hpp"
 #include "solver/core/MpiUtil.hpp"
 
 namespace ssb {
@@ -125,67 +126,6 @@ ElasticOperator::ElasticOperator(const StructuredGrid& grid, std::vector<int> ma
     m_tractionScale[static_cast<size_t>(face)] =
         count > 0 ? static_cast<double>(total) / static_cast<double>(count) : 0.0;
   }
-
-  // Dirichlet rows of the owned nodes: face conditions and pins.
-  {
-    ISLocalToGlobalMapping ltog = nullptr;
-    SSB_PETSC(DMGetLocalToGlobalMapping(m_dm, &ltog));
-    auto globalRow = [&](int64_t i, int64_t j, int64_t k, int c) {
-      PetscInt local = static_cast<PetscInt>(localNode(i, j, k)), global = 0;
-      SSB_PETSC(ISLocalToGlobalMappingApplyBlock(ltog, 1, &local, &global));
-      return 3 * global + c;
-    };
-    for (int64_t k = m_nodeLo[2]; k < m_nodeLo[2] + m_nodeSize[2]; ++k)
-      for (int64_t j = m_nodeLo[1]; j < m_nodeLo[1] + m_nodeSize[1]; ++j)
-        for (int64_t i = m_nodeLo[0]; i < m_nodeLo[0] + m_nodeSize[0]; ++i) {
-          const int64_t idx[3] = {i, j, k};
-          std::array<bool, 3> held{false, false, false};
-          std::array<double, 3> sign{0, 0, 0};
-          for (int a = 0; a < 3; ++a) {
-            if (m_bc.periodic[a]) continue;
-            for (int plus = 0; plus < 2; ++plus) {
-              if (idx[a] != (plus ? g.n[a] : 0)) continue;
-              switch (m_bc.faces[static_cast<size_t>(domainFace(a, plus))]) {
-                case FaceCondition::Fixed:
-                  held = {true, true, true};
-                  break;
-                case FaceCondition::Roller:
-                  held[static_cast<size_t>(a)] = true;
-                  break;
-                case FaceCondition::Displacement:
-                  held[static_cast<size_t>(a)] = true;
-                  sign[static_cast<size_t>(a)] = plus ? 1.0 : -1.0;
-                  break;
-                default:
-                  break;
-              }
-            }
-          }
-          for (const auto& p : m_bc.pins)
-            if (p.node[0] == i && p.node[1] == j && p.node[2] == k)
-              held[static_cast<size_t>(p.component)] = true;
-          for (int c = 0; c < 3; ++c)
-            if (held[static_cast<size_t>(c)]) {
-              m_dirichletRows.push_back(globalRow(i, j, k, c));
-              m_dirichletSign.push_back(sign[static_cast<size_t>(c)]);
-            }
-        }
-  }
-
-  // Preallocated, not filled with zeros: filling the 27-block stencil row by row took 14 s of an 83 s solve
-  // at 128^3. The element loop inserts every nonzero there is (the blocks of pore-only nodes stay out), the
-  // same pattern on every assembly (the elements are fixed; cracks change values only). The DMDA marks such a
-  // matrix MAT_SORTED_FULL (each MatSetValues a whole sorted row), which element insertion is not: without
-  // unsetting it, each row kept one element's columns.
-  SSB_PETSC(DMSetMatrixPreallocateOnly(m_dm, PETSC_TRUE));
-  SSB_PETSC(DMCreateMatrix(m_dm, m_A.out()));
-  SSB_PETSC(MatSetOption(m_A, MAT_SORTED_FULL, PETSC_FALSE));
-  // Rigid-body modes from the node coordinates: the near-null space smoothed aggregation builds on.
-  Vec coords = nullptr;
-  SSB_PETSC(DMGetCoordinates(m_dm, &coords));
-  NullSpaceHandle nsp;
-  SSB_PETSC(MatNullSpaceCreateRigidBody(coords, nsp.out()));
-  SSB_PETSC(MatSetNearNullSpace(m_A, nsp));
 }
 
 VecHandle ElasticOperator::createVector() const {
@@ -230,9 +170,78 @@ const ElementMatrix& ElasticOperator::elementMatrix(size_t l) const {
   return m_Ke[static_cast<size_t>(m_material[l])];
 }
 
+unsigned ElasticOperator::heldComponents(const int64_t idx[3], std::array<double, 3>* sign) const {
+  unsigned held = 0;
+  for (int a = 0; a < 3; ++a) {
+    if (m_bc.periodic[static_cast<size_t>(a)]) continue;
+    for (int plus = 0; plus < 2; ++plus) {
+      if (idx[a] != (plus ? m_nodes[static_cast<size_t>(a)] - 1 : 0)) continue;
+      switch (m_bc.faces[static_cast<size_t>(domainFace(a, plus))]) {
+        case FaceCondition::Fixed:
+          held = 7u;
+          break;
+        case FaceCondition::Roller:
+          held |= 1u << a;
+          break;
+        case FaceCondition::Displacement:
+          held |= 1u << a;
+          if (sign) (*sign)[static_cast<size_t>(a)] = plus ? 1.0 : -1.0;
+          break;
+        default:
+          break;
+      }
+    }
+  }
+  for (const auto& p : m_bc.pins)
+    if (p.node[0] == idx[0] && p.node[1] == idx[1] && p.node[2] == idx[2]) held |= 1u << p.component;
+  return held;
+}
+
+uint32_t ElasticOperator::elementHeldMask(int64_t i, int64_t j, int64_t k) const {
+  const int64_t idx[3] = {i, j, k};
+  bool inside = m_bc.pins.empty();
+  for (int a = 0; a < 3 && inside; ++a)
+    inside = m_bc.periodic[static_cast<size_t>(a)] ||
+             (idx[a] > 0 && idx[a] + 1 < m_nodes[static_cast<size_t>(a)] - 1);
+  if (inside) return 0;
+  uint32_t mask = 0;
+  for (int m = 0; m < 8; ++m) {
+    int64_t node[3] = {i + (m & 1), j + ((m >> 1) & 1), k + ((m >> 2) & 1)};
+    for (int a = 0; a < 3; ++a)
+      if (m_bc.periodic[static_cast<size_t>(a)]) node[a] %= m_nodes[static_cast<size_t>(a)];
+    mask |= heldComponents(node) << (3 * m);
+  }
+  return mask;
+}
+
+std::array<double, 3> ElasticOperator::rowDiagonal(const int64_t idx[3], size_t ownedNode) const {
+  const unsigned held = heldComponents(idx);
+  const bool active = m_nodeActive[ownedNode] != 0;
+  std::array<double, 3> d{0, 0, 0};
+  for (int c = 0; c < 3; ++c)
+    d[static_cast<size_t>(c)] =
+        ((held >> c) & 1u) ? m_diagonal : (active ? 0.0 : m_diagonal * kInactiveRowScale);
+  return d;
+}
+
+namespace {
+// Takes the held components (bit d of `mask`, element dof d) out of an element matrix: zero rows and columns.
+void maskElement(ElementMatrix& K, uint32_t mask) {
+  for (int d = 0; d < 24; ++d) {
+    if (!((mask >> d) & 1u)) continue;
+    for (int e = 0; e < 24; ++e) {
+      K[static_cast<size_t>(d * 24 + e)] = 0.0;
+      K[static_cast<size_t>(e * 24 + d)] = 0.0;
+    }
+  }
+}
+
+}  // namespace
+
 void ElasticOperator::assemble(const ElasticLoad& load, Vec b, Vec u) {
   const VoxelGrid& g = m_grid.geometry();
   const double volume = g.voxelVolume();
+  const double prescribed = m_bc.displacement * load.factor;
   SSB_PETSC(MatZeroEntries(m_A));
   VecHandle bLoc;
   SSB_PETSC(DMCreateLocalVector(m_dm, bLoc.out()));
@@ -288,26 +297,46 @@ void ElasticOperator::assemble(const ElasticLoad& load, Vec b, Vec u) {
             if (((m >> a) & 1) == plus) f[static_cast<size_t>(3 * m + a)] += t * area / 4.0;
         }
       }
-      SSB_PETSC(MatSetValuesBlockedLocal(m_A, 8, nodes, 8, nodes, Ke.data(), ADD_VALUES));
+      // Held components: their columns times the prescribed displacement into f, then out of the matrix.
+      const uint32_t mask = elementHeldMask(i, j, k);
+      if (mask && prescribed != 0.0)
+        for (int m = 0; m < 8; ++m) {
+          int64_t node[3] = {i + (m & 1), j + ((m >> 1) & 1), k + ((m >> 2) & 1)};
+          for (int a = 0; a < 3; ++a)
+            if (m_bc.periodic[a]) node[a] %= m_nodes[a];
+          std::array<double, 3> sign{0, 0, 0};
+          heldComponents(node, &sign);
+          for (int c = 0; c < 3; ++c) {
+            const int d = 3 * m + c;
+            const double value = sign[static_cast<size_t>(c)] * prescribed;
+            if (((mask >> d) & 1u) && value != 0.0)
+              for (int r = 0; r < 24; ++r)
+                f[static_cast<size_t>(r)] -= Ke[static_cast<size_t>(r * 24 + d)] * value;
+          }
+        }
+      if (mask) {
+        ElementMatrix Km = Ke;
+        maskElement(Km, mask);
+        SSB_PETSC(MatSetValuesBlockedLocal(m_A, 8, nodes, 8, nodes, Km.data(), ADD_VALUES));
+      } else {
+        SSB_PETSC(MatSetValuesBlockedLocal(m_A, 8, nodes, 8, nodes, Ke.data(), ADD_VALUES));
+      }
       for (int m = 0; m < 8; ++m)
         for (int c = 0; c < 3; ++c) fb[3 * nodes[m] + c] += f[static_cast<size_t>(3 * m + c)];
     });
-    // Nodes no load-carrying voxel touches: decoupled diagonal rows with zero right-hand side (they are not
-    // unknowns, and nothing reads them: post-processing runs over load-carrying elements). The diagonal is
-    // kInactiveRowScale times a solid element's, not a solid's own: a Galerkin coarse operator P^T A P adds
-    // these rows to every coarse node whose interpolation reaches into a pore, where at full size they act
-    // as springs to the ground that the pore does not have (measured: 41 -> 17 CG iterations at 64^3,
-    // docs/benchmarks.md).
-    const double dg = m_diagonal * kInactiveRowScale;
-    const double one[9] = {dg, 0, 0, 0, dg, 0, 0, 0, dg};
+    // The diagonal block of every owned node: a solid element's diagonal on held components,
+    // kInactiveRowScale times that on nodes no load-carrying voxel touches (decoupled rows with zero
+    // right-hand side: not unknowns, and nothing reads them), zero elsewhere.
     size_t n = 0;
     for (int64_t k = m_nodeLo[2]; k < m_nodeLo[2] + m_nodeSize[2]; ++k)
       for (int64_t j = m_nodeLo[1]; j < m_nodeLo[1] + m_nodeSize[1]; ++j)
-        for (int64_t i = m_nodeLo[0]; i < m_nodeLo[0] + m_nodeSize[0]; ++i, ++n)
-          if (!m_nodeActive[n]) {
-            PetscInt row = static_cast<PetscInt>(localNode(i, j, k));
-            SSB_PETSC(MatSetValuesBlockedLocal(m_A, 1, &row, 1, &row, one, ADD_VALUES));
-          }
+        for (int64_t i = m_nodeLo[0]; i < m_nodeLo[0] + m_nodeSize[0]; ++i, ++n) {
+          const int64_t idx[3] = {i, j, k};
+          const std::array<double, 3> d = rowDiagonal(idx, n);
+          const double block[9] = {d[0], 0, 0, 0, d[1], 0, 0, 0, d[2]};
+          PetscInt row = static_cast<PetscInt>(localNode(i, j, k));
+          SSB_PETSC(MatSetValuesBlockedLocal(m_A, 1, &row, 1, &row, block, ADD_VALUES));
+        }
   } catch (...) {
     err = std::current_exception();
   }
@@ -317,28 +346,275 @@ void ElasticOperator::assemble(const ElasticLoad& load, Vec b, Vec u) {
   SSB_PETSC(MatAssemblyEnd(m_A, MAT_FINAL_ASSEMBLY));
   SSB_PETSC(VecSet(b, 0.0));
   SSB_PETSC(DMLocalToGlobal(m_dm, bLoc, ADD_VALUES, b));
-
-  // Dirichlet rows: u = prescribed there; the columns are eliminated into b so the matrix stays symmetric.
+  // Held rows: diagonal times the prescribed value.
+  PetscScalar* ba = nullptr;
+  SSB_PETSC(VecGetArray(b, &ba));
+  size_t n = 0;
+  for (int64_t k = m_nodeLo[2]; k < m_nodeLo[2] + m_nodeSize[2]; ++k)
+    for (int64_t j = m_nodeLo[1]; j < m_nodeLo[1] + m_nodeSize[1]; ++j)
+      for (int64_t i = m_nodeLo[0]; i < m_nodeLo[0] + m_nodeSize[0]; ++i, ++n) {
+        const int64_t idx[3] = {i, j, k};
+        std::array<double, 3> sign{0, 0, 0};
+        const unsigned held = heldComponents(idx, &sign);
+        for (int c = 0; c < 3; ++c)
+          if ((held >> c) & 1u)
+            ba[3 * n + static_cast<size_t>(c)] = m_diagonal * sign[static_cast<size_t>(c)] * prescribed;
+      }
+  SSB_PETSC(VecRestoreArray(b, &ba));
   SSB_PETSC(VecSet(u, 0.0));
-  std::vector<PetscScalar> values(m_dirichletRows.size());
-  for (size_t r = 0; r < values.size(); ++r) values[r] = m_dirichletSign[r] * m_bc.displacement * load.factor;
-  if (!values.empty())
-    SSB_PETSC(VecSetValues(u, static_cast<PetscInt>(values.size()), m_dirichletRows.data(), values.data(),
-                           INSERT_VALUES));
-  SSB_PETSC(VecAssemblyBegin(u));
-  SSB_PETSC(VecAssemblyEnd(u));
-  SSB_PETSC(MatZeroRowsColumns(m_A, static_cast<PetscInt>(m_dirichletRows.size()), m_dirichletRows.data(),
-                               m_diagonal, u, b));
+}
+
+PetscInt ElasticOperator::CoarseLevel::blockIndex(const int64_t idx[3]) const {
+  int r[3];
+  for (int a = 0; a < 3; ++a) r[a] = rankOf[static_cast<size_t>(a)][static_cast<size_t>(idx[a])];
+  const size_t rank = static_cast<size_t>(r[0] + static_cast<int>(count[0].size()) *
+                                                     (r[1] + static_cast<int>(count[1].size()) * r[2]));
+  const int64_t local =
+      ((idx[2] - start[2][static_cast<size_t>(r[2])]) * count[1][static_cast<size_t>(r[1])] +
+       (idx[1] - start[1][static_cast<size_t>(r[1])])) *
+          count[0][static_cast<size_t>(r[0])] +
+      (idx[0] - start[0][static_cast<size_t>(r[0])]);
+  return static_cast<PetscInt>(offset[rank] + local);
+}
+
+void ElasticOperator::prepareSolver(const std::string& prefix) {
+  m_solverPrepared = true;
+  const int levels = elasticityMultigridLevels(m_dm, prefix);
+  // The fine matrix: block AIJ (3x3 blocks) under the own multigrid (measured at 128^3: assembly and
+  // products faster, a third less storage, docs/benchmarks.md); point AIJ for a preconditioner the user
+  // chose (PETSc 3.18's smoothed aggregation builds its graph from AIJ only).
+  // Preallocated, not filled with zeros: filling the 27-block stencil row by row took 14 s of an 83 s solve
+  // at 128^3. The element loop inserts every nonzero there is (the blocks of pore-only nodes stay out), the
+  // same pattern on every assembly (the elements are fixed; cracks change values only). The DMDA marks such a
+  // matrix MAT_SORTED_FULL (each MatSetValues a whole sorted row), which element insertion is not: without
+  // unsetting it, each row kept one element's columns.
+  SSB_PETSC(DMSetMatType(m_dm, levels >= 3 ? MATBAIJ : MATAIJ));
+  SSB_PETSC(DMSetMatrixPreallocateOnly(m_dm, PETSC_TRUE));
+  SSB_PETSC(DMCreateMatrix(m_dm, m_A.out()));
+  SSB_PETSC(MatSetOption(m_A, MAT_SORTED_FULL, PETSC_FALSE));
+  // Rigid-body modes from the node coordinates: the near-null space smoothed aggregation builds on.
+  Vec coords = nullptr;
+  SSB_PETSC(DMGetCoordinates(m_dm, &coords));
+  NullSpaceHandle nsp;
+  SSB_PETSC(MatNullSpaceCreateRigidBody(coords, nsp.out()));
+  SSB_PETSC(MatSetNearNullSpace(m_A, nsp));
+  if (levels < 3) return;
+  m_coarse.reserve(static_cast<size_t>(levels - 1));
+  DM finer = m_dm;
+  for (int l = 1; l < levels; ++l) {
+    CoarseLevel lv;
+    SSB_PETSC(DMCoarsen(finer, MPI_COMM_NULL, lv.dm.out()));
+    SSB_PETSC(DMCreateInterpolation(lv.dm, finer, lv.P.out(), nullptr));
+    SSB_PETSC(DMSetMatType(lv.dm, MATAIJ));
+    SSB_PETSC(DMSetMatrixPreallocateOnly(lv.dm, PETSC_TRUE));
+    SSB_PETSC(DMCreateMatrix(lv.dm, lv.A.out()));
+    SSB_PETSC(MatSetOption(lv.A, MAT_SORTED_FULL, PETSC_FALSE));
+    PetscInt M[3], procs[3];
+    SSB_PETSC(DMDAGetInfo(lv.dm, nullptr, &M[0], &M[1], &M[2], &procs[0], &procs[1], &procs[2], nullptr,
+                          nullptr, nullptr, nullptr, nullptr, nullptr));
+    const PetscInt* own[3] = {nullptr, nullptr, nullptr};
+    SSB_PETSC(DMDAGetOwnershipRanges(lv.dm, &own[0], &own[1], &own[2]));
+    for (int a = 0; a < 3; ++a) {
+      const size_t ua = static_cast<size_t>(a);
+      lv.nodes[ua] = M[a];
+      lv.rankOf[ua].assign(static_cast<size_t>(M[a]), 0);
+      int64_t first = 0;
+      for (PetscInt r = 0; r < procs[a]; ++r) {
+        lv.start[ua].push_back(first);
+        lv.count[ua].push_back(own[a][r]);
+        for (PetscInt q = 0; q < own[a][r]; ++q)
+          lv.rankOf[ua][static_cast<size_t>(first + q)] = static_cast<int>(r);
+        first += own[a][r];
+      }
+    }
+    int64_t next = 0;
+    for (PetscInt rz = 0; rz < procs[2]; ++rz)
+      for (PetscInt ry = 0; ry < procs[1]; ++ry)
+        for (PetscInt rx = 0; rx < procs[0]; ++rx) {
+          lv.offset.push_back(next);
+          next += own[0][rx] * own[1][ry] * own[2][rz];
+        }
+    m_coarse.push_back(std::move(lv));
+    finer = m_coarse.back().dm;
+  }
+  for (int p = 0; p + 1 < levels; ++p) {  // PCMG level p (0 coarsest) is our level levels - 1 - p
+    const CoarseLevel& lv = m_coarse[static_cast<size_t>(levels - 2 - p)];
+    m_hierarchy.operators.push_back(lv.A.get());
+    m_hierarchy.interpolations.push_back(lv.P.get());
+  }
+}
+
+void ElasticOperator::assembleCoarse() {
+  const Box3& own = m_grid.owned();
+  const int coarseLevels = static_cast<int>(m_coarse.size());
+  // Level l's coarse elements that hold an owned voxel (a box), with this rank's part of their matrices when
+  // level l + 1 is built from them.
+  std::array<int64_t, 3> prevLo{}, prevSize{};
+  std::vector<ElementMatrix> prevK;
+  std::vector<uint8_t> prevAny;
+  for (int l = 1; l <= coarseLevels; ++l) {
+    CoarseLevel& lv = m_coarse[static_cast<size_t>(l - 1)];
+    SSB_PETSC(MatZeroEntries(lv.A));
+    std::array<int64_t, 3> lo{}, size{}, elements{};
+    for (int a = 0; a < 3; ++a) {
+      lo[a] = own.lo[a] >> l;
+      size[a] = ((own.lo[a] + own.size[a] - 1) >> l) - lo[a] + 1;
+      elements[a] = m_bc.periodic[a] ? lv.nodes[a] : lv.nodes[a] - 1;
+    }
+    const bool keep = l >= 2 && l < coarseLevels;
+    std::vector<ElementMatrix> curK;
+    std::vector<uint8_t> curAny;
+    if (keep) {
+      curK.assign(static_cast<size_t>(size[0] * size[1] * size[2]), ElementMatrix{});
+      curAny.assign(curK.size(), 0);
+    }
+    // Levels 1 and 2 from the voxels: Q^T K Q per intact material and position in the coarse element.
+    const int n = 1 << l;
+    std::vector<ElementMatrix> table;
+    if (l <= 2) {
+      table.assign(static_cast<size_t>(n * n * n) * m_Ke.size(), ElementMatrix{});
+      for (int z = 0; z < n; ++z)
+        for (int y = 0; y < n; ++y)
+          for (int x = 0; x < n; ++x)
+            for (size_t mat = 0; mat < m_Ke.size(); ++mat)
+              elastic::addGalerkinChild(m_Ke[mat], l, {x, y, z},
+                                        table[static_cast<size_t>((z * n + y) * n + x) * m_Ke.size() + mat]);
+    }
+    std::exception_ptr err;
+    try {
+      ElementMatrix K, Km;
+      for (int64_t ez = lo[2]; ez < lo[2] + size[2]; ++ez)
+        for (int64_t ey = lo[1]; ey < lo[1] + size[1]; ++ey)
+          for (int64_t ex = lo[0]; ex < lo[0] + size[0]; ++ex) {
+            const int64_t E[3] = {ex, ey, ez};
+            K.fill(0.0);
+            bool any = false;
+            if (l <= 2) {
+              // The owned voxels inside E: their (held-masked) element matrices.
+              int64_t cLo[3], cHi[3];
+              for (int a = 0; a < 3; ++a) {
+                cLo[a] = std::max(E[a] << l, own.lo[a]);
+                cHi[a] = std::min((E[a] + 1) << l, own.lo[a] + own.size[a]);
+              }
+              for (int64_t k = cLo[2]; k < cHi[2]; ++k)
+                for (int64_t j = cLo[1]; j < cHi[1]; ++j)
+                  for (int64_t i = cLo[0]; i < cHi[0]; ++i) {
+                    const size_t v = static_cast<size_t>(m_grid.localIndex(i, j, k));
+                    if (m_material[v] < 0) continue;
+                    any = true;
+                    const std::array<int, 3> pos{static_cast<int>(i - (ex << l)),
+                                                 static_cast<int>(j - (ey << l)),
+                                                 static_cast<int>(k - (ez << l))};
+                    const uint32_t mask = elementHeldMask(i, j, k);
+                    const bool cracked = !m_crackIndex.empty() && m_crackIndex[v] >= 0;
+                    if (mask || cracked) {
+                      Km = elementMatrix(v);
+                      maskElement(Km, mask);
+                      elastic::addGalerkinChild(Km, l, pos, K);
+                      continue;
+                    }
+                    const ElementMatrix& T =
+                        table[static_cast<size_t>((pos[2] * n + pos[1]) * n + pos[0]) * m_Ke.size() +
+                              static_cast<size_t>(m_material[v])];
+                    for (size_t q = 0; q < K.size(); ++q) K[q] += T[q];
+                  }
+              // The owned nodes E takes the diagonal D of (each node once: the last element along a bounded
+              // axis takes the last node plane): P^T D P, with D at node weights w_M w_N per component.
+              int64_t nLo[3], nHi[3];
+              for (int a = 0; a < 3; ++a) {
+                const int64_t last = (E[a] + 1) << l;
+                const bool closing = !m_bc.periodic[a] && E[a] == elements[a] - 1;
+                nLo[a] = std::max(E[a] << l, m_nodeLo[a]);
+                nHi[a] = std::min(closing ? last + 1 : last, m_nodeLo[a] + m_nodeSize[a]);
+              }
+              for (int64_t k = nLo[2]; k < nHi[2]; ++k)
+                for (int64_t j = nLo[1]; j < nHi[1]; ++j)
+                  for (int64_t i = nLo[0]; i < nHi[0]; ++i) {
+                    const int64_t idx[3] = {i, j, k};
+                    const size_t on = static_cast<size_t>(
+                        ((k - m_nodeLo[2]) * m_nodeSize[1] + (j - m_nodeLo[1])) * m_nodeSize[0] +
+                        (i - m_nodeLo[0]));
+                    const std::array<double, 3> d = rowDiagonal(idx, on);
+                    if (d[0] == 0.0 && d[1] == 0.0 && d[2] == 0.0) continue;
+                    any = true;
+                    double w[8];
+                    for (int M = 0; M < 8; ++M) {
+                      w[M] = 1.0;
+                      for (int a = 0; a < 3; ++a) {
+                        const double t = static_cast<double>(idx[a] - (E[a] << l)) / n;
+                        w[M] *= ((M >> a) & 1) ? t : 1.0 - t;
+                      }
+                    }
+                    for (int M = 0; M < 8; ++M)
+                      for (int N = 0; N < 8; ++N)
+                        for (int c = 0; c < 3; ++c)
+                          K[static_cast<size_t>((3 * M + c) * 24 + 3 * N + c)] +=
+                              d[static_cast<size_t>(c)] * w[M] * w[N];
+                  }
+            } else {
+              for (int64_t cz = 2 * ez; cz < 2 * ez + 2; ++cz)
+                for (int64_t cy = 2 * ey; cy < 2 * ey + 2; ++cy)
+                  for (int64_t cx = 2 * ex; cx < 2 * ex + 2; ++cx) {
+                    const int64_t c[3] = {cx - prevLo[0], cy - prevLo[1], cz - prevLo[2]};
+                    if (c[0] < 0 || c[1] < 0 || c[2] < 0 || c[0] >= prevSize[0] || c[1] >= prevSize[1] ||
+                        c[2] >= prevSize[2])
+                      continue;
+                    const size_t ci = static_cast<size_t>((c[2] * prevSize[1] + c[1]) * prevSize[0] + c[0]);
+                    if (!prevAny[ci]) continue;
+                    any = true;
+                    elastic::addGalerkinChild(prevK[ci], 1,
+                                              {static_cast<int>(cx - 2 * ex), static_cast<int>(cy - 2 * ey),
+                                               static_cast<int>(cz - 2 * ez)},
+                                              K);
+                  }
+            }
+            if (!any) continue;
+            if (keep) {
+              const size_t ci =
+                  static_cast<size_t>(((ez - lo[2]) * size[1] + (ey - lo[1])) * size[0] + (ex - lo[0]));
+              curK[ci] = K;
+              curAny[ci] = 1;
+            }
+            PetscInt idx[8];
+            for (int m = 0; m < 8; ++m) {
+              int64_t node[3] = {ex + (m & 1), ey + ((m >> 1) & 1), ez + ((m >> 2) & 1)};
+              for (int a = 0; a < 3; ++a)
+                if (m_bc.periodic[a]) node[a] %= lv.nodes[a];
+              idx[m] = lv.blockIndex(node);
+            }
+            SSB_PETSC(MatSetValuesBlocked(lv.A, 8, idx, 8, idx, K.data(), ADD_VALUES));
+          }
+    } catch (...) {
+      err = std::current_exception();
+    }
+    rethrowCollective(m_grid.comm(), err);
+    SSB_PETSC(MatAssemblyBegin(lv.A, MAT_FINAL_ASSEMBLY));
+    SSB_PETSC(MatAssemblyEnd(lv.A, MAT_FINAL_ASSEMBLY));
+    if (keep) {
+      prevLo = lo;
+      prevSize = size;
+      prevK = std::move(curK);
+      prevAny = std::move(curAny);
+    }
+  }
 }
 
 LinearSolveResult ElasticOperator::solve(const ElasticLoad& load, Vec u, double rtol,
                                          const std::string& prefix, const std::string& who) {
   const auto t0 = std::chrono::steady_clock::now();
+  if (!m_solverPrepared) prepareSolver(prefix);
   VecHandle b;
   SSB_PETSC(VecDuplicate(u, b.out()));
   assemble(load, b, u);
-  m_assemblySeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return solveLinear(m_A, b, u, SystemKind::Elasticity, prefix, rtol, who, m_dm.get());
+  const auto t1 = std::chrono::steady_clock::now();
+  if (!m_coarse.empty()) assembleCoarse();
+  const auto t2 = std::chrono::steady_clock::now();
+  m_assemblySeconds = std::chrono::duration<double>(t2 - t0).count();
+  Log::detail("elasticity: fine operator assembled in {:.2f} s, {} coarse levels in {:.2f} s",
+              std::chrono::duration<double>(t1 - t0).count(), m_coarse.size(),
+              std::chrono::duration<double>(t2 - t1).count());
+  return solveLinear(m_A, b, u, SystemKind::Elasticity, prefix, rtol, who, m_dm.get(),
+                     m_hierarchy.levels() ? &m_hierarchy : nullptr);
 }
 
 ElasticOperator::MatrixInfo ElasticOperator::matrixInfo() const {
@@ -349,7 +625,12 @@ ElasticOperator::MatrixInfo ElasticOperator::matrixInfo() const {
   r.nodes = static_cast<double>(m_nodes[0] * m_nodes[1] * m_nodes[2]);
   // AIJ storage with 32-bit indices: a value (8 B) and a column index (4 B) per allocated nonzero, a row
   // pointer (4 B) per row. (MatInfo's `memory` is only filled with PETSc's malloc logging.)
-  r.bytes = 12.0 * info.nz_allocated + 4.0 * 3.0 * r.nodes;
+  // Block AIJ: a column index per 3x3 block and a row pointer per block row.
+  MatType type = nullptr;
+  SSB_PETSC(MatGetType(m_A, &type));
+  const bool blocked = std::string(type).find("baij") != std::string::npos;
+  r.bytes = blocked ? (8.0 + 4.0 / 9.0) * info.nz_allocated + 4.0 * r.nodes
+                    : 12.0 * info.nz_allocated + 4.0 * 3.0 * r.nodes;
   return r;
 }
 

@@ -22,6 +22,19 @@
 // which becomes a right-hand-side term -K_e delta_e.
 // `pins` hold single displacement components at 0 at chosen nodes: they remove rigid translations that no
 // face condition removes, and do not change stresses.
+// Held components enter element by element: their rows and columns are taken out of each element matrix
+// (the columns times the prescribed value into the right-hand side) and the row gets a diagonal of a solid
+// element's size, so the matrix stays symmetric.
+//
+// Solver: CG + geometric multigrid on the node DMDA where it coarsens (LinearSolve decides,
+// elasticityMultigridLevels). The coarse operators are assembled here element by element, not as PETSc's
+// matrix products: the DMDA's factor-2 interpolation is trilinear, so each fine element lies in one coarse
+// element and P^T A P is the assembly of the coarse element matrices sum_children Q^T K_child Q
+// (elastic::addGalerkinChild). Coarse level l takes its element matrices from the voxels' (tabulated per
+// material and position for l <= 2, so a coarse element costs one sum) or from level l - 1's; held
+// components are taken out per level (the Galerkin operator of the interpolation restricted to coarse
+// fields that satisfy the boundary conditions), and coarse nodes that no load-carrying voxel reaches get the
+// same small diagonal as the fine ones.
 // Units: SI throughout (m, Pa, N).
 #include <array>
 #include <cstdint>
@@ -97,8 +110,14 @@ class ElasticOperator {
   // Collective. Assemble for `load`, solve into u (global vector on nodeDM()).
   LinearSolveResult solve(const ElasticLoad& load, Vec u, double rtol, const std::string& prefix,
                           const std::string& who);
-  double lastAssemblySeconds() const { return m_assemblySeconds; }
-  // Collective. The assembled matrix: used nonzeros and bytes of the allocated AIJ storage (all ranks).
+  double lastAssemblySeconds() const { return m_assemblySeconds; }  // fine and coarse operators
+  // The multigrid levels below the fine one (coarsest first) of the last solve, with their interpolations;
+  // empty when the solve took none. Public for the tests.
+  const MultigridHierarchy& multigrid() const { return m_hierarchy; }
+  // Collective. The fine matrix of the last solve (held rows and columns taken out). Public for the tests.
+  Mat matrix() const { return m_A.get(); }
+  // Collective, after a solve. The fine matrix: used nonzeros and bytes of its allocated (block) AIJ storage
+  // (all ranks).
   struct MatrixInfo {
     double nonzeros = 0.0, bytes = 0.0, nodes = 0.0;
   };
@@ -119,9 +138,34 @@ class ElasticOperator {
   double strainEnergy(Vec u, const ElasticLoad& load) const;
 
  private:
+  // A level of the multigrid below the fine one.
+  struct CoarseLevel {
+    DMHandle dm;
+    MatHandle A;
+    MatHandle P;                     // interpolation to the next finer level
+    std::array<int64_t, 3> nodes{};  // global node counts
+    // Global (PETSc-ordered) block index of a node: per axis, the rank coordinate owning each node index and
+    // the first node and node count of each rank coordinate; the first block index of each rank.
+    std::array<std::vector<int>, 3> rankOf;
+    std::array<std::vector<int64_t>, 3> start, count;
+    std::vector<int64_t> offset;
+    PetscInt blockIndex(const int64_t idx[3]) const;
+  };
+
   template <typename F>
   void forEachElement(Vec u, const ElasticLoad& load, F&& f) const;
   void assemble(const ElasticLoad& load, Vec b, Vec u);
+  void prepareSolver(const std::string& prefix);  // at the first solve: the matrices and the multigrid
+  void assembleCoarse();
+  // Held displacement components (bit c) of node idx (global node indices); `sign` (optional) gets the sign
+  // of the prescribed displacement per component.
+  unsigned heldComponents(const int64_t idx[3], std::array<double, 3>* sign = nullptr) const;
+  // Held element dofs (bit 3 m + c) of the element of voxel (i, j, k).
+  uint32_t elementHeldMask(int64_t i, int64_t j, int64_t k) const;
+  // The diagonal D that the matrix adds to owned node idx (owned-box index ownedNode) besides its elements:
+  // a solid element's diagonal on held components, kInactiveRowScale times that on nodes no load-carrying
+  // voxel touches, 0 elsewhere.
+  std::array<double, 3> rowDiagonal(const int64_t idx[3], size_t ownedNode) const;
   const elastic::ElementMatrix& elementMatrix(size_t l) const;
   int64_t localNode(int64_t i, int64_t j, int64_t k) const {
     return ((k - m_ghostLo[2]) * m_ghostSize[1] + (j - m_ghostLo[1])) * m_ghostSize[0] + (i - m_ghostLo[0]);
@@ -143,9 +187,10 @@ class ElasticOperator {
   std::vector<double> m_eigenstrain;
   std::vector<uint8_t> m_nodeActive;        // owned nodes (x fastest over the owned node box)
   std::array<double, 6> m_tractionScale{};  // A_face / A_solid per traction face
-  std::vector<PetscInt> m_dirichletRows;    // global rows
-  std::vector<double> m_dirichletSign;      // value = sign * displacement * factor
-  double m_diagonal = 1.0;                  // scale of identity and Dirichlet rows
+  double m_diagonal = 1.0;                  // scale of identity and held rows
+  std::vector<CoarseLevel> m_coarse;        // multigrid levels 1 (below the fine one) .. L - 1
+  bool m_solverPrepared = false;
+  MultigridHierarchy m_hierarchy;
   double m_assemblySeconds = 0.0;
   int64_t m_unknowns = 0;
 };

@@ -159,6 +159,45 @@ inline ElementMatrix elementStiffness(const Mat6& C, const std::array<double, 3>
   return K;
 }
 
+// Galerkin coarsening of one element (the multigrid's coarse operators, Elasticity.hpp): adds Q^T K Q to
+// `out`, where K is the matrix of a child element lying at `offset` (in child elements, each in
+// [0, 2^levels)) inside a parent element 2^levels times larger per axis, and Q (24x24) interpolates the
+// parent's 8 corner displacements trilinearly to the child's 8 corners: Q[3m + c][3M + c] =
+// prod_a (D_a ? t_a : 1 - t_a), t_a = (offset_a + d_a) / 2^levels, with d, D the corner bits of child node m
+// and parent node M. Trilinear interpolation of a trilinear field is exact, so this Q is also the product
+// of `levels` factor-2 interpolations, and the sum over a parent's children is the parent's block of
+// P^T A P. Cost: two 24x24x8 products.
+inline void addGalerkinChild(const ElementMatrix& K, int levels, const std::array<int, 3>& offset,
+                             ElementMatrix& out) {
+  const double n = static_cast<double>(1 << levels);
+  double w[3][2][2];  // w[axis][child corner bit][parent corner bit]
+  for (int a = 0; a < 3; ++a)
+    for (int d = 0; d < 2; ++d) {
+      const double t = (offset[static_cast<size_t>(a)] + d) / n;
+      w[a][d][0] = 1.0 - t;
+      w[a][d][1] = t;
+    }
+  double Q[8][8];  // Q[child node][parent node]
+  for (int m = 0; m < 8; ++m)
+    for (int M = 0; M < 8; ++M)
+      Q[m][M] = w[0][m & 1][M & 1] * w[1][(m >> 1) & 1][(M >> 1) & 1] * w[2][(m >> 2) & 1][(M >> 2) & 1];
+  double KQ[24][24];  // K (Q x I3)
+  for (int r = 0; r < 24; ++r)
+    for (int M = 0; M < 8; ++M)
+      for (int c = 0; c < 3; ++c) {
+        double s = 0.0;
+        for (int m = 0; m < 8; ++m) s += K[static_cast<size_t>(r * 24 + 3 * m + c)] * Q[m][M];
+        KQ[r][3 * M + c] = s;
+      }
+  for (int M = 0; M < 8; ++M)
+    for (int c = 0; c < 3; ++c)
+      for (int col = 0; col < 24; ++col) {
+        double s = 0.0;
+        for (int m = 0; m < 8; ++m) s += Q[m][M] * KQ[3 * m + c][col];
+        out[static_cast<size_t>((3 * M + c) * 24 + col)] += s;
+      }
+}
+
 // Element mean strain from the 24 element displacements.
 inline Vec6 meanStrain(const StrainMatrix& Bc, const ElementVector& U) {
   Vec6 e{};

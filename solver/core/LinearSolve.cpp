@@ -127,17 +127,26 @@ int geometricLevels(const std::array<int64_t, 3>& nodes, const std::array<bool, 
   return levels;
 }
 
-PetscOptionList geometricElasticityOptions(int levels) {
+PetscOptionList geometricElasticityOptions(int levels, bool galerkin) {
   return {
       {"ksp_type", "cg"},
       {"pc_type", "mg"},
       {"pc_mg_levels", std::to_string(levels)},
-      {"pc_mg_galerkin", "both"},
+      {"pc_mg_galerkin", galerkin ? "both" : "none"},
       {"mg_levels_ksp_type", "chebyshev"},
       {"mg_levels_pc_type", "pbjacobi"},
       {"mg_coarse_pc_type", "redundant"},
       {"mg_coarse_redundant_pc_type", "lu"},
   };
+}
+
+int elasticityMultigridLevels(DM grid, const std::string& prefix) {
+  PetscBool userPc = PETSC_FALSE, userLevels = PETSC_FALSE;
+  SSB_PETSC(PetscOptionsHasName(nullptr, prefix.c_str(), "-pc_type", &userPc));
+  SSB_PETSC(PetscOptionsHasName(nullptr, prefix.c_str(), "-pc_mg_levels", &userLevels));
+  if (userPc || userLevels) return 0;
+  const int levels = geometricLevels(grid);
+  return levels >= 3 ? levels : 0;
 }
 
 long directBelowRows() { return 20000; }
@@ -160,7 +169,9 @@ double vecNorm(Vec v) {
 }  // namespace
 
 LinearSolveResult solveLinear(Mat A, Vec b, Vec x, SystemKind kind, const std::string& prefix, double rtol,
-                              const std::string& who, DM grid) {
+                              const std::string& who, DM grid, const MultigridHierarchy* multigrid) {
+  const int mgLevels = multigrid ? multigrid->levels() : 0;
+  if (mgLevels) grid = nullptr;
   // Elasticity on a node DMDA that coarsens: geometric multigrid by default (docs/benchmarks.md, Mechanics:
   // at 64^3 half the time and two thirds of the memory of smoothed aggregation; 14 -> 20 CG iterations from
   // 32^3 to 96^3, 18-44 at 128^3 depending on the geometry),
@@ -174,6 +185,7 @@ LinearSolveResult solveLinear(Mat A, Vec b, Vec x, SystemKind kind, const std::s
     const int levels = userPc ? 1 : geometricLevels(grid);
     if (levels >= 3) defaults = geometricElasticityOptions(levels);
   }
+  if (mgLevels) defaults = geometricElasticityOptions(mgLevels, false);
   SolverOptions options(prefix, who, {}, defaults);
   clearPendingCallbackException();
   LinearSolveResult r;
@@ -187,6 +199,22 @@ LinearSolveResult solveLinear(Mat A, Vec b, Vec x, SystemKind kind, const std::s
   if (grid) {
     SSB_PETSC(KSPSetDM(ksp, grid));
     SSB_PETSC(KSPSetDMActive(ksp, PETSC_FALSE));
+  }
+  if (mgLevels) {
+    // The physics' own levels, set before KSPSetFromOptions so that the options (the same level count, no
+    // Galerkin products) configure them rather than replace them.
+    PC pc = nullptr;
+    SSB_PETSC(KSPGetPC(ksp, &pc));
+    SSB_PETSC(PCSetType(pc, PCMG));
+    SSB_PETSC(PCMGSetLevels(pc, mgLevels, nullptr));
+    SSB_PETSC(PCMGSetGalerkin(pc, PC_MG_GALERKIN_NONE));
+    for (int l = 0; l + 1 < mgLevels; ++l) {
+      KSP smoother = nullptr;
+      SSB_PETSC(PCMGGetSmoother(pc, l, &smoother));
+      SSB_PETSC(KSPSetOperators(smoother, multigrid->operators[static_cast<size_t>(l)],
+                                multigrid->operators[static_cast<size_t>(l)]));
+      SSB_PETSC(PCMGSetInterpolation(pc, l + 1, multigrid->interpolations[static_cast<size_t>(l)]));
+    }
   }
   SSB_PETSC(KSPSetTolerances(ksp, rtol, 0.0, PETSC_DEFAULT, 1000));
   // The true residual, so that rtol means the same thing whatever the preconditioner.

@@ -10,6 +10,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "solver/core/SolverOptions.hpp"
 
@@ -46,9 +47,23 @@ int geometricLevels(DM grid);
 // estimate made before the grid exists can apply to an assumed decomposition.
 int geometricLevels(const std::array<int64_t, 3>& nodes, const std::array<bool, 3>& periodic, int dim,
                     int64_t minLocal);
-// The Elasticity defaults on a grid with `levels` >= 3: CG + PCMG with the DMDA's interpolation, Galerkin
-// coarse operators, Chebyshev / point-block Jacobi smoothing, redundant LU on the coarsest level.
-PetscOptionList geometricElasticityOptions(int levels);
+// The Elasticity defaults on a grid with `levels` >= 3: CG + PCMG, Chebyshev / point-block Jacobi
+// smoothing, redundant LU on the coarsest level; `galerkin`: PETSc forms the coarse operators P^T A P from
+// the DMDA's interpolation (else the physics supplies them, MultigridHierarchy).
+PetscOptionList geometricElasticityOptions(int levels, bool galerkin = true);
+
+// A geometric multigrid hierarchy whose coarse operators the physics assembles itself (elasticity: element
+// by element, ElasticOperator), used instead of PETSc's Galerkin products P^T A P.
+struct MultigridHierarchy {
+  std::vector<Mat> operators;       // levels 0 (coarsest) .. n - 2; level n - 1 is the system matrix
+  std::vector<Mat> interpolations;  // interpolations[l]: from level l to level l + 1
+  int levels() const { return operators.empty() ? 0 : static_cast<int>(operators.size()) + 1; }
+};
+// Collective. The number of multigrid levels (>= 3) an Elasticity solve under `prefix` on the node DMDA
+// `grid` takes from the physics as a MultigridHierarchy, or 0 when it takes none: the user chose a
+// preconditioner (`pc_type`) or multigrid levels (`pc_mg_levels`), or the grid does not coarsen
+// (geometricLevels < 3).
+int elasticityMultigridLevels(DM grid, const std::string& prefix);
 
 struct LinearSolveResult {
   int iterations = 0;
@@ -66,7 +81,10 @@ struct LinearSolveResult {
 // `grid`: the DMDA A was created on (optional). Given, the KSP knows it (not as the operator's source), so
 // that `-<prefix>pc_type mg` can build a geometric hierarchy by DMCoarsen / DMCreateInterpolation with
 // Galerkin coarse operators.
+// `multigrid` (optional, non-empty): the hierarchy to precondition with (PCMG with its operators and
+// interpolations, no Galerkin products); `grid` is then not used.
 LinearSolveResult solveLinear(Mat A, Vec b, Vec x, SystemKind kind, const std::string& prefix, double rtol,
-                              const std::string& who, DM grid = nullptr);
+                              const std::string& who, DM grid = nullptr,
+                              const MultigridHierarchy* multigrid = nullptr);
 
 }  // namespace ssb

@@ -79,6 +79,41 @@ TEST(MechKernels, ElementStiffnessIsSymmetricAndFreeOfRigidModes) {
   }
 }
 
+// The multigrid's coarse element matrices (addGalerkinChild). For one material, the trilinear functions of
+// a parent element 2^L voxels wide lie in the span of its children's, with the same strain energy, so the
+// Galerkin sum over its (2^L)^3 children is exactly the Q1 stiffness of the big element (edges 2^L h).
+// An offset child alone: Q^T K Q for L = 0 is K itself.
+TEST(MechKernels, GalerkinChildrenSumToTheCoarseElement) {
+  const Mat6 C = isotropicStiffness(199e9, 0.3);
+  const ElementMatrix K = elementStiffness(C, kH);
+  ElementMatrix same{};
+  addGalerkinChild(K, 0, {0, 0, 0}, same);
+  for (size_t i = 0; i < K.size(); ++i) EXPECT_NEAR(same[i], K[i], 1e-14 * maxAbs(K));
+  for (int L = 1; L <= 2; ++L) {
+    const int n = 1 << L;
+    ElementMatrix sum{};
+    for (int z = 0; z < n; ++z)
+      for (int y = 0; y < n; ++y)
+        for (int x = 0; x < n; ++x) addGalerkinChild(K, L, {x, y, z}, sum);
+    const ElementMatrix big = elementStiffness(C, {n * kH[0], n * kH[1], n * kH[2]});
+    for (size_t i = 0; i < K.size(); ++i) EXPECT_NEAR(sum[i], big[i], 1e-12 * maxAbs(big)) << "L " << L;
+  }
+  // Two materials: not one big element any more, but still symmetric and free of rigid-body forces.
+  const ElementMatrix soft = elementStiffness(isotropicStiffness(20e9, 0.25), kH);
+  ElementMatrix mixed{};
+  for (int m = 0; m < 8; ++m) addGalerkinChild(m % 3 ? K : soft, 1, {m & 1, (m >> 1) & 1, m >> 2}, mixed);
+  const double scale = maxAbs(mixed);
+  for (int r = 0; r < 24; ++r)
+    for (int c = 0; c < 24; ++c)
+      EXPECT_NEAR(mixed[static_cast<size_t>(r * 24 + c)], mixed[static_cast<size_t>(c * 24 + r)],
+                  1e-13 * scale);
+  for (int c = 0; c < 3; ++c) {
+    ElementVector U{};
+    for (int m = 0; m < 8; ++m) U[static_cast<size_t>(3 * m + c)] = 1e-9;
+    for (double f : times(mixed, U)) EXPECT_NEAR(f, 0.0, 1e-12 * scale * 1e-9);
+  }
+}
+
 TEST(MechKernels, UniformStrainPatch) {
   // An affine displacement with symmetric gradient eps: the element strain is eps exactly, the nodal forces
   // are int B^T C eps dV = V Bc^T C eps (the eigenstrain-load form), and the energy is V/2 eps:C:eps.

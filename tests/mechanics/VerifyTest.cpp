@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "mesh/FieldWriter.hpp"
@@ -703,6 +704,91 @@ TEST(Mechanics, PoreNodesAreNotUnknowns) {
   scale = allMax(scale);
   ASSERT_GT(scale, 1e6);  // the lithiation strain and the stack pressure load it (MPa)
   EXPECT_LT(allMax(maxDiff), 1e-7 * scale);
+}
+
+}  // namespace
+}  // namespace ssb
+
+namespace ssb {
+namespace {
+using namespace test;
+
+// Per owned row of A: the nonzero values by global column.
+std::vector<std::map<PetscInt, double>> rowsOf(Mat A) {
+  PetscInt lo = 0, hi = 0;
+  MatGetOwnershipRange(A, &lo, &hi);
+  std::vector<std::map<PetscInt, double>> rows(static_cast<size_t>(hi - lo));
+  for (PetscInt r = lo; r < hi; ++r) {
+    PetscInt n = 0;
+    const PetscInt* cols = nullptr;
+    const PetscScalar* vals = nullptr;
+    MatGetRow(A, r, &n, &cols, &vals);
+    for (PetscInt q = 0; q < n; ++q)
+      if (vals[q] != 0.0) rows[static_cast<size_t>(r - lo)][cols[q]] = vals[q];
+    MatRestoreRow(A, r, &n, &cols, &vals);
+  }
+  return rows;
+}
+
+// The multigrid's coarse operators are assembled element by element (Elasticity.hpp), not multiplied out.
+// They must equal PETSc's Galerkin product P^T A P of the level above (MatPtAP with the DMDA's
+// interpolation), entry by entry, held rows and decoupled pore rows included. Checked level by level on
+// 16^3 voxels (17 -> 9 -> 5 -> 3 nodes on one rank) of two materials and a pore, some voxels cracked (their
+// own element matrices), fixed z_minus, rollers on the x and y faces, traction on z_plus.
+TEST(Mechanics, CoarseOperatorsAreGalerkinProducts) {
+  const LabelFn f = [](int64_t i, int64_t j, int64_t k) -> uint16_t {
+    if (inBall(i, j, k, 12, 4, 4, 3)) return kPore;
+    return inBall(i, j, k, 5, 6, 5, 4) || inBall(i, j, k, 11, 10, 12, 4.5) ? kNmc : kLps;
+  };
+  Volume v = makeVolume(PETSC_COMM_WORLD, {16, 16, 16}, f);
+  const StructuredGrid& grid = *v.grid;
+  std::vector<int> material;
+  std::vector<std::array<double, 6>> cracks;
+  grid.forEachOwned([&](int64_t i, int64_t j, int64_t k, int64_t) {
+    const uint16_t label = f(i, j, k);
+    material.push_back(label == kPore ? -1 : label == kNmc ? 0 : 1);
+    cracks.push_back((i + 2 * j + 3 * k) % 7 == 0 ? std::array<double, 6>{5e-12, 0, 1e-12, 2e-12, 0, 0}
+                                                  : std::array<double, 6>{});
+  });
+  ElasticBoundary bc;
+  bc.faces[static_cast<size_t>(domainFace(2, false))] = FaceCondition::Fixed;
+  bc.faces[static_cast<size_t>(domainFace(2, true))] = FaceCondition::Traction;
+  for (int a = 0; a < 2; ++a)
+    for (int plus = 0; plus < 2; ++plus)
+      bc.faces[static_cast<size_t>(domainFace(a, plus))] = FaceCondition::Roller;
+  bc.pressure = 25e6;
+  ElasticOperator op(grid, material,
+                     {elastic::isotropicStiffness(kNmcIso.E, kNmcIso.nu),
+                      elastic::isotropicStiffness(kLpsIso.E, kLpsIso.nu)},
+                     bc);
+  op.setCrackCompliance(cracks);
+  VecHandle u = op.createVector();
+  op.solve(ElasticLoad{}, u, 1e-10, "coarse_test_", "coarse operator test");
+  const MultigridHierarchy& mg = op.multigrid();
+  ASSERT_GE(mg.levels(), 3);
+  Mat finer = op.matrix();
+  for (int p = mg.levels() - 2; p >= 0; --p) {
+    SCOPED_TRACE("multigrid level " + std::to_string(p));
+    Mat coarse = mg.operators[static_cast<size_t>(p)];
+    MatHandle G, aij;  // the fine matrix is block AIJ, which PETSc 3.18's MatPtAP does not take
+    ASSERT_EQ(MatConvert(finer, MATAIJ, MAT_INITIAL_MATRIX, aij.out()), 0);
+    ASSERT_EQ(MatPtAP(aij, mg.interpolations[static_cast<size_t>(p)], MAT_INITIAL_MATRIX, 2.0, G.out()), 0);
+    const auto a = rowsOf(coarse), g = rowsOf(G);
+    double diff = 0, scale = 0;
+    for (size_t r = 0; r < g.size(); ++r) {
+      for (const auto& [c, x] : g[r]) {
+        scale = std::max(scale, std::abs(x));
+        const auto it = a[r].find(c);
+        diff = std::max(diff, std::abs(x - (it == a[r].end() ? 0.0 : it->second)));
+      }
+      for (const auto& [c, x] : a[r])
+        if (!g[r].count(c)) diff = std::max(diff, std::abs(x));
+    }
+    scale = allMax(scale);
+    ASSERT_GT(scale, 0.0);
+    EXPECT_LT(allMax(diff), 1e-12 * scale);
+    finer = coarse;
+  }
 }
 
 }  // namespace
