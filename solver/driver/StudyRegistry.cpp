@@ -191,12 +191,14 @@ void prepareMechanicsStudy(const PrepareContext& ctx, const Params& study) {
         study.path(), unknowns, perRank, ctx.ranks, 8 * sizeof(PetscInt), PETSC_MAX_INT);
 }
 
-// Peak memory per voxel of one mechanics solve (docs/benchmarks.md, Memory estimates): 8500 B where the node
-// grid takes the geometric multigrid (measured 7.4-7.6 kB per voxel above the fixed part at 64^3-128^3 on 2
-// ranks), 11500 B with smoothed aggregation (measured ~11.4 kB at 64^3), which a grid that does not coarsen,
-// or a user's pc_type, gets. The decomposition is not known yet: assume every rank splits the smallest axis
-// (the fewest owned nodes, so the multigrid is assumed only where it surely applies).
-constexpr double kMechanicsMultigridBytes = 8500, kMechanicsAggregationBytes = 11500;
+// Peak memory per voxel of one mechanics solve (docs/benchmarks.md, Memory estimates): 4000 B where the node
+// grid takes the own geometric multigrid (block AIJ fine matrix, element-assembled coarse levels: measured
+// ~3.7 kB per voxel above the fixed part at 64^3-128^3 on 2 ranks), 11500 B with smoothed aggregation
+// (measured ~11.4 kB at 64^3), which a grid that does not coarsen, or a user's pc_type or pc_mg_levels, gets
+// (PETSc's own Galerkin hierarchy, which a user's pc_mg_levels asks for, measured 7.5 kB: also below). The
+// decomposition is not known yet: assume every rank splits the smallest axis (the fewest owned nodes, so the
+// multigrid is assumed only where it surely applies).
+constexpr double kMechanicsMultigridBytes = 4000, kMechanicsAggregationBytes = 11500;
 
 double mechanicsBytesPerVoxel(const PrepareContext& ctx, const Params& study) {
   try {
@@ -206,7 +208,7 @@ double mechanicsBytesPerVoxel(const PrepareContext& ctx, const Params& study) {
       if (ax == "x" || ax == "y" || ax == "z") periodic[static_cast<size_t>(ax[0] - 'x')] = true;
     for (const auto& [key, value] :
          parsePetscOptions(study.raw("petsc_options"), study.keyPath("petsc_options")))
-      if (key == "pc_type") return kMechanicsAggregationBytes;
+      if (key == "pc_type" || key == "pc_mg_levels") return kMechanicsAggregationBytes;
     std::array<int64_t, 3> nodes{};
     int64_t smallest = 0;
     for (size_t a = 0; a < 3; ++a) {

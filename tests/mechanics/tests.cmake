@@ -25,7 +25,7 @@ ssb_add_cli_test(NAME mech_bad_poisson_cli EXIT_CODE 2 EXPECT_ERROR "studies\\[0
 # coarsens (1024^3 voxels: 1025 nodes per axis), smoothed aggregation where it does not (1023^3) or where the
 # user chose a preconditioner (docs/benchmarks.md, Memory estimates).
 ssb_add_cli_test(NAME mech_size_estimate_multigrid RANKS 2 EXIT_CODE 2
-                 EXPECT_ERROR "1024 x 1024 x 1024.*study 'charged' \\(mechanics, ~8500 B/voxel\\)"
+                 EXPECT_ERROR "1024 x 1024 x 1024.*study 'charged' \\(mechanics, ~4000 B/voxel\\)"
                  ARGS run ${CMAKE_SOURCE_DIR}/inputs/mechanics_composite.yaml "--set=volume.generate.shape=[1024, 1024, 1024]")
 ssb_add_cli_test(NAME mech_size_estimate_aggregation RANKS 2 EXIT_CODE 2
                  EXPECT_ERROR "1023 x 1023 x 1023.*study 'charged' \\(mechanics, ~11500 B/voxel\\)"
@@ -34,9 +34,13 @@ ssb_add_cli_test(NAME mech_size_estimate_user_pc RANKS 2 EXIT_CODE 2
                  EXPECT_ERROR "1024 x 1024 x 1024.*study 'charged' \\(mechanics, ~11500 B/voxel\\)"
                  ARGS run ${CMAKE_SOURCE_DIR}/inputs/mechanics_composite.yaml "--set=volume.generate.shape=[1024, 1024, 1024]"
                       "--set=studies[0].petsc_options={pc_type: gamg}")
-# A lithiation study with a mechanics block holds both: 3000 + 8500 B/voxel (3000 without the block).
+ssb_add_cli_test(NAME mech_size_estimate_user_levels RANKS 2 EXIT_CODE 2
+                 EXPECT_ERROR "1024 x 1024 x 1024.*study 'charged' \\(mechanics, ~11500 B/voxel\\)"
+                 ARGS run ${CMAKE_SOURCE_DIR}/inputs/mechanics_composite.yaml "--set=volume.generate.shape=[1024, 1024, 1024]"
+                      "--set=studies[0].petsc_options={pc_mg_levels: 4}")
+# A lithiation study with a mechanics block holds both: 3000 + 4000 B/voxel (3000 without the block).
 ssb_add_cli_test(NAME mech_size_estimate_coupled RANKS 2 EXIT_CODE 2
-                 EXPECT_ERROR "1024 x 1024 x 1024.*study 'cycle' \\(lithiation, ~11500 B/voxel\\)"
+                 EXPECT_ERROR "1024 x 1024 x 1024.*study 'cycle' \\(lithiation, ~7000 B/voxel\\)"
                  ARGS run ${CMAKE_SOURCE_DIR}/inputs/lithiation_quickstart.yaml "--set=volume.generate.shape=[1024, 1024, 1024]"
                       "--set=studies[0].mechanics={}")
 ssb_add_gtest(NAME mech_prepare SOURCES ${MECH}/PrepareTest.cpp RANKS 1 LIBS ssb_driver TIMEOUT 60)
