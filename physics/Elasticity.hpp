@@ -26,7 +26,8 @@
 // (the columns times the prescribed value into the right-hand side) and the row gets a diagonal of a solid
 // element's size, so the matrix stays symmetric.
 //
-// Solver: CG + geometric multigrid on the node DMDA where it coarsens (LinearSolve decides,
+// Solver: a LinearSolver kept across solves (the preconditioner, with the coarse operators below, is reused
+// while it works). CG + geometric multigrid on the node DMDA where it coarsens (LinearSolve decides,
 // elasticityMultigridLevels). The coarse operators are assembled here element by element, not as PETSc's
 // matrix products: the DMDA's factor-2 interpolation is trilinear, so each fine element lies in one coarse
 // element and P^T A P is the assembly of the coarse element matrices sum_children Q^T K_child Q
@@ -38,6 +39,7 @@
 // Units: SI throughout (m, Pa, N).
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -190,6 +192,7 @@ class ElasticOperator {
   double m_diagonal = 1.0;                  // scale of identity and held rows
   std::vector<CoarseLevel> m_coarse;        // multigrid levels 1 (below the fine one) .. L - 1
   bool m_solverPrepared = false;
+  std::unique_ptr<LinearSolver> m_solver;  // kept across solves: the preconditioner is reused while it works
   MultigridHierarchy m_hierarchy;
   double m_assemblySeconds = 0.0;
   int64_t m_unknowns = 0;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "solver/core/Log.hpp"
 #include "solver/core/PetscBridge.hpp"
 #include "solver/core/PetscUtil.hpp"
 
@@ -168,14 +169,17 @@ double vecNorm(Vec v) {
 }
 }  // namespace
 
-LinearSolveResult solveLinear(Mat A, Vec b, Vec x, SystemKind kind, const std::string& prefix, double rtol,
-                              const std::string& who, DM grid, const MultigridHierarchy* multigrid) {
+namespace {
+// Creates the KSP for A (the one place that chooses and configures the solver: kind defaults, the user's
+// options, the physics' multigrid levels) and sets it up. The defaults are in the options database only
+// inside this call, so the set-up (which reads the level smoothers' options) happens here too.
+KSPHandle createKsp(Mat A, SystemKind kind, const std::string& prefix, double rtol, const std::string& who,
+                    DM grid, const MultigridHierarchy* multigrid) {
   const int mgLevels = multigrid ? multigrid->levels() : 0;
   if (mgLevels) grid = nullptr;
-  // Elasticity on a node DMDA that coarsens: geometric multigrid by default (docs/benchmarks.md, Mechanics:
-  // at 64^3 half the time and two thirds of the memory of smoothed aggregation; 14 -> 20 CG iterations from
-  // 32^3 to 96^3, 18-44 at 128^3 depending on the geometry),
-  // unless the user chose a PC.
+  // Elasticity on a node DMDA that coarsens: geometric multigrid by default (docs/benchmarks.md, Mechanics),
+  // with the physics' coarse operators when it hands them over, else PETSc's Galerkin products; unless the
+  // user chose a PC.
   PetscOptionList defaults = defaultSolverOptions(kind);
   if (kind == SystemKind::Elasticity && grid) {
     // The options are the same on every rank, so every rank takes the same branch (geometricLevels is
@@ -188,8 +192,6 @@ LinearSolveResult solveLinear(Mat A, Vec b, Vec x, SystemKind kind, const std::s
   if (mgLevels) defaults = geometricElasticityOptions(mgLevels, false);
   SolverOptions options(prefix, who, {}, defaults);
   clearPendingCallbackException();
-  LinearSolveResult r;
-  auto t0 = std::chrono::steady_clock::now();
   MPI_Comm comm = MPI_COMM_NULL;
   SSB_PETSC(PetscObjectGetComm(reinterpret_cast<PetscObject>(A), &comm));
   KSPHandle ksp;
@@ -222,11 +224,15 @@ LinearSolveResult solveLinear(Mat A, Vec b, Vec x, SystemKind kind, const std::s
   SSB_PETSC(KSPSetFromOptions(ksp));
   notePetscOptionsRead(prefix);
   SSB_PETSC(KSPSetUp(ksp));
-  r.setupSeconds = seconds(t0);
+  return ksp;
+}
+
+// Solves with a set-up KSP from a zero initial guess; the converged reason is the caller's to check.
+LinearSolveResult runKsp(KSP ksp, Mat A, Vec b, Vec x) {
+  LinearSolveResult r;
   auto t1 = std::chrono::steady_clock::now();
   SSB_PETSC(KSPSolve(ksp, b, x));
   r.solveSeconds = seconds(t1);
-
   PetscInt its = 0;
   SSB_PETSC(KSPGetIterationNumber(ksp, &its));
   r.iterations = static_cast<int>(its);
@@ -245,7 +251,58 @@ LinearSolveResult solveLinear(Mat A, Vec b, Vec x, SystemKind kind, const std::s
     const double nb = vecNorm(b);
     r.relativeResidual = nb > 0 ? vecNorm(res) / nb : vecNorm(res);
   }
+  return r;
+}
+}  // namespace
+
+LinearSolveResult solveLinear(Mat A, Vec b, Vec x, SystemKind kind, const std::string& prefix, double rtol,
+                              const std::string& who, DM grid, const MultigridHierarchy* multigrid) {
+  const auto t0 = std::chrono::steady_clock::now();
+  KSPHandle ksp = createKsp(A, kind, prefix, rtol, who, grid, multigrid);
+  const double setup = seconds(t0);
+  LinearSolveResult r = runKsp(ksp, A, b, x);
+  r.setupSeconds = setup;
   checkKspConverged(ksp, b, who, prefix);
+  return r;
+}
+
+LinearSolver::LinearSolver(SystemKind kind, std::string prefix) : m_kind(kind), m_prefix(std::move(prefix)) {}
+LinearSolver::~LinearSolver() = default;
+
+LinearSolveResult LinearSolver::solve(Mat A, Vec b, Vec x, double rtol, const std::string& who, DM grid,
+                                      const MultigridHierarchy* multigrid,
+                                      const std::function<void()>& beforeSetup) {
+  if (reusesPreconditioner()) {
+    SSB_PETSC(KSPSetOperators(m_ksp, A, A));
+    SSB_PETSC(KSPSetReusePreconditioner(m_ksp, PETSC_TRUE));
+    // The tolerances (the user's included) stay those of the set-up, but for a new rtol.
+    if (rtol != m_rtol) SSB_PETSC(KSPSetTolerances(m_ksp, rtol, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT));
+    m_rtol = rtol;
+    LinearSolveResult r = runKsp(m_ksp, A, b, x);
+    KSPConvergedReason reason;
+    SSB_PETSC(KSPGetConvergedReason(m_ksp, &reason));
+    if (reason > 0) {
+      checkKspConverged(m_ksp, b, who, m_prefix);
+      r.reusedPreconditioner = true;
+      if (r.iterations > kStaleFactor * m_freshIterations + kStaleSlack) m_stale = true;
+      return r;
+    }
+    Log::detail(
+        "{}: the linear solve with the previous preconditioner did not converge ({} after {} iterations); "
+        "setting it up again",
+        who, KSPConvergedReasons[reason], r.iterations);
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  if (beforeSetup) beforeSetup();
+  m_ksp.reset();
+  m_ksp = createKsp(A, m_kind, m_prefix, rtol, who, grid, multigrid);
+  const double setup = seconds(t0);
+  LinearSolveResult r = runKsp(m_ksp, A, b, x);
+  r.setupSeconds = setup;
+  checkKspConverged(m_ksp, b, who, m_prefix);
+  m_freshIterations = r.iterations;
+  m_rtol = rtol;
+  m_stale = false;
   return r;
 }
 

@@ -9,9 +9,11 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "solver/core/PetscUtil.hpp"
 #include "solver/core/SolverOptions.hpp"
 
 namespace ssb {
@@ -70,7 +72,8 @@ struct LinearSolveResult {
   double relativeResidual = 0.0;  // true residual |b - A x| / |b|
   double setupSeconds = 0.0;      // preconditioner set-up
   double solveSeconds = 0.0;
-  std::string preconditioner;  // the PC type used (PETSc's name, e.g. "gamg", "mg", "hypre")
+  std::string preconditioner;         // the PC type used (PETSc's name, e.g. "gamg", "mg", "hypre")
+  bool reusedPreconditioner = false;  // LinearSolver: the preconditioner of an earlier solve (no set-up)
 };
 
 // Collective. Solve A x = b from a zero initial guess to relative tolerance `rtol` on the true residual,
@@ -86,5 +89,41 @@ struct LinearSolveResult {
 LinearSolveResult solveLinear(Mat A, Vec b, Vec x, SystemKind kind, const std::string& prefix, double rtol,
                               const std::string& who, DM grid = nullptr,
                               const MultigridHierarchy* multigrid = nullptr);
+
+// A linear solver kept across the solves of one operator whose matrix keeps its nonzero pattern while its
+// values change (load steps, a damage iteration, a coupled run's mechanics updates). The preconditioner of
+// the last set-up is reused while it works: a solve with it that does not converge is redone at once with a
+// fresh set-up; one that needs more than kStaleFactor times the iterations of the set-up's own solve (plus
+// kStaleSlack) is kept, and the next solve sets up afresh. Every solve is checked as solveLinear checks
+// (checkKspConverged) and gets the same options (kind defaults, the user's under `prefix`).
+class LinearSolver {
+ public:
+  static constexpr int kStaleFactor = 2, kStaleSlack = 5;
+
+  LinearSolver(SystemKind kind, std::string prefix);
+  ~LinearSolver();
+  LinearSolver(const LinearSolver&) = delete;
+  LinearSolver& operator=(const LinearSolver&) = delete;
+
+  // Not collective (the same on every rank). Will the next solve reuse the preconditioner?
+  bool reusesPreconditioner() const { return m_ksp && !m_stale; }
+  // The next solve sets up afresh (e.g. the operator's structure changed).
+  void invalidate() { m_stale = true; }
+  // Collective. Solve A x = b to `rtol` (as solveLinear, `grid` and `multigrid` likewise). `beforeSetup` runs
+  // before every fresh set-up: the physics refreshes there what the preconditioner is built from but the
+  // solve itself does not use (e.g. the multigrid's coarse operators), so that a reused preconditioner
+  // stays consistent with its own levels.
+  LinearSolveResult solve(Mat A, Vec b, Vec x, double rtol, const std::string& who, DM grid = nullptr,
+                          const MultigridHierarchy* multigrid = nullptr,
+                          const std::function<void()>& beforeSetup = {});
+
+ private:
+  SystemKind m_kind;
+  std::string m_prefix;
+  KSPHandle m_ksp;
+  bool m_stale = false;
+  int m_freshIterations = 0;
+  double m_rtol = 0.0;
+};
 
 }  // namespace ssb

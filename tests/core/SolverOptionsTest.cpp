@@ -246,6 +246,55 @@ TEST(LinearSolve, SolvesAndNamesWhoWhenItDiverges) {
   }
 }
 
+// LinearSolver keeps its preconditioner across solves while it works. With CG + an exact factorisation of the
+// chain's matrix: (1) the set-up solve takes 1 iteration; (2) the matrix and b doubled: the old factor is
+// half the new inverse, CG still needs 1 iteration, no set-up; (3) the matrix shifted by 100 I: the old
+// factor is a poor preconditioner (eigenvalues 1 + 100 / lambda(A) up to ~1e4), CG converges in more than 2 x
+// 1 + 5 iterations, and the next solve sets up afresh (1 iteration again); (4) with ksp_max_it 4 the reused
+// preconditioner fails on the shifted matrix and the same call sets up afresh and converges.
+TEST(LinearSolve, LinearSolverReusesItsPreconditionerWhileItWorks) {
+  ScopedPetscOptions opts;
+  opts.insert("reuse_", yamlOptions("{ksp_type: cg, pc_type: lu, pc_factor_mat_solver_type: mumps}"));
+  opts.insert("reuse_short_",
+              yamlOptions("{ksp_type: cg, pc_type: lu, pc_factor_mat_solver_type: mumps, ksp_max_it: 4}"));
+  for (const char* prefix : {"reuse_", "reuse_short_"}) {
+    SCOPED_TRACE(prefix);
+    const bool shortLimit = std::string(prefix) == "reuse_short_";
+    Chain c(1.0, 1.0);
+    LinearSolver solver(SystemKind::SymmetricPositiveDefinite, prefix);
+    EXPECT_FALSE(solver.reusesPreconditioner());
+    LinearSolveResult r = solver.solve(c.A, c.b, c.x, 1e-10, "test");
+    EXPECT_FALSE(r.reusedPreconditioner);
+    EXPECT_EQ(r.iterations, 1);
+    EXPECT_LT(test::maxError(c.x, Chain::exact), 1e-8);
+    EXPECT_TRUE(solver.reusesPreconditioner());
+
+    test::assembleLaplacian(c.A, 2.0);
+    test::fill(c.b, [](PetscInt i) { return i == 0 ? 2.0 : 0.0; });
+    r = solver.solve(c.A, c.b, c.x, 1e-10, "test");
+    EXPECT_TRUE(r.reusedPreconditioner);
+    EXPECT_EQ(r.setupSeconds, 0.0);
+    EXPECT_EQ(r.iterations, 1);
+    EXPECT_LT(test::maxError(c.x, Chain::exact), 1e-8);
+
+    SSB_PETSC(MatShift(c.A, 100.0));
+    r = solver.solve(c.A, c.b, c.x, 1e-10, "test");
+    EXPECT_LE(r.relativeResidual, 1e-10);
+    if (shortLimit) {  // failed with the old factor, redone with a new one in the same call
+      EXPECT_FALSE(r.reusedPreconditioner);
+      EXPECT_EQ(r.iterations, 1);
+    } else {  // converged with the old factor, but slowly: the next solve sets up afresh
+      EXPECT_TRUE(r.reusedPreconditioner);
+      EXPECT_GT(r.iterations, LinearSolver::kStaleFactor * 1 + LinearSolver::kStaleSlack);
+      EXPECT_FALSE(solver.reusesPreconditioner());
+      r = solver.solve(c.A, c.b, c.x, 1e-10, "test");
+      EXPECT_FALSE(r.reusedPreconditioner);
+      EXPECT_EQ(r.iterations, 1);
+    }
+    EXPECT_TRUE(solver.reusesPreconditioner());
+  }
+}
+
 TEST(LinearSolve, ZeroIterationConvergenceWithNonzeroRhsIsAnError) {
   // Issue 12: coefficients of 1e-300 make |b|^2 underflow to 0 inside the Krylov method, which then
   // "converges" at once with x = 0. The same system at scale 1 needs many iterations.
