@@ -507,16 +507,25 @@ void MechanicsModel::Impl::parseMaterials(const Params& p) {
   }
 }
 
+std::array<bool, 3> mechanicsPeriodicAxes(const Params& study) {
+  std::array<bool, 3> periodic{false, false, false};
+  if (study.text("mode") == "effective_moduli") return {true, true, true};
+  for (const auto& ax : study.texts("periodic"))
+    if (ax == "x" || ax == "y" || ax == "z") periodic[static_cast<size_t>(ax[0] - 'x')] = true;
+  return periodic;
+}
+
 void MechanicsModel::Impl::parseBoundary(const Params& p) {
   const auto& n = geom.n;
+  std::array<bool, 3> listed{false, false, false};
   for (const auto& ax : p.texts("periodic")) {
     const int a = ax == "x" ? 0 : ax == "y" ? 1 : 2;
-    if (bc.periodic[static_cast<size_t>(a)])
-      throwInput("{}: axis {} is listed twice", p.keyPath("periodic"), ax);
+    if (listed[static_cast<size_t>(a)]) throwInput("{}: axis {} is listed twice", p.keyPath("periodic"), ax);
     if (n[a] < 2)
       throwInput("{}: a periodic axis needs at least 2 voxels ({} has {})", p.keyPath("periodic"), ax, n[a]);
-    bc.periodic[static_cast<size_t>(a)] = true;
+    listed[static_cast<size_t>(a)] = true;
   }
+  bc.periodic = mechanicsPeriodicAxes(p);
   const char* keys[4] = {"fixed", "roller", "traction", "displacement"};
   const FaceCondition conds[4] = {FaceCondition::Fixed, FaceCondition::Roller, FaceCondition::Traction,
                                   FaceCondition::Displacement};

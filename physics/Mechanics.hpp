@@ -35,6 +35,10 @@ std::string mechanicsSummary(const Json& results);  // console lines for `ssbvox
 // the grid, the volume-change table against the Li fraction window, the crack band against the voxel size,
 // PETSc options), with the messages the study gives: run by the driver before the volume is loaded.
 void prepareMechanics(const PhaseMap& phases, const VoxelGrid& geometry, const Params& study);
+// Not collective. The axes a mechanics study's node grid wraps along: those listed in `periodic`, or all
+// three in mode effective_moduli. No checks (the study validates the list); the size check uses it before the
+// volume exists.
+std::array<bool, 3> mechanicsPeriodicAxes(const Params& study);
 
 class MechanicsModel {
  public:

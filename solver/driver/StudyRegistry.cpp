@@ -202,10 +202,7 @@ constexpr double kMechanicsMultigridBytes = 4000, kMechanicsAggregationBytes = 1
 
 double mechanicsBytesPerVoxel(const PrepareContext& ctx, const Params& study) {
   try {
-    std::array<bool, 3> periodic{false, false, false};
-    if (study.text("mode") == "effective_moduli") periodic = {true, true, true};
-    for (const auto& ax : study.texts("periodic"))
-      if (ax == "x" || ax == "y" || ax == "z") periodic[static_cast<size_t>(ax[0] - 'x')] = true;
+    const std::array<bool, 3> periodic = mechanicsPeriodicAxes(study);
     for (const auto& [key, value] :
          parsePetscOptions(study.raw("petsc_options"), study.keyPath("petsc_options")))
       if (key == "pc_type" || key == "pc_mg_levels") return kMechanicsAggregationBytes;
