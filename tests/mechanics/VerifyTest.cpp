@@ -734,7 +734,7 @@ std::vector<std::map<PetscInt, double>> rowsOf(Mat A) {
 // They must equal PETSc's Galerkin product P^T A P of the level above (MatPtAP with the DMDA's
 // interpolation), entry by entry, held rows and decoupled pore rows included. Checked level by level on
 // 16^3 voxels (17 -> 9 -> 5 -> 3 nodes on one rank) of two materials and a pore, some voxels cracked (their
-// own element matrices), fixed z_minus, rollers on the x and y faces, traction on z_plus.
+// own element matrices), with bounded and with periodic axes.
 TEST(Mechanics, CoarseOperatorsAreGalerkinProducts) {
   const LabelFn f = [](int64_t i, int64_t j, int64_t k) -> uint16_t {
     if (inBall(i, j, k, 12, 4, 4, 3)) return kPore;
@@ -750,44 +750,56 @@ TEST(Mechanics, CoarseOperatorsAreGalerkinProducts) {
     cracks.push_back((i + 2 * j + 3 * k) % 7 == 0 ? std::array<double, 6>{5e-12, 0, 1e-12, 2e-12, 0, 0}
                                                   : std::array<double, 6>{});
   });
-  ElasticBoundary bc;
-  bc.faces[static_cast<size_t>(domainFace(2, false))] = FaceCondition::Fixed;
-  bc.faces[static_cast<size_t>(domainFace(2, true))] = FaceCondition::Traction;
-  for (int a = 0; a < 2; ++a)
-    for (int plus = 0; plus < 2; ++plus)
-      bc.faces[static_cast<size_t>(domainFace(a, plus))] = FaceCondition::Roller;
-  bc.pressure = 25e6;
-  ElasticOperator op(grid, material,
-                     {elastic::isotropicStiffness(kNmcIso.E, kNmcIso.nu),
-                      elastic::isotropicStiffness(kLpsIso.E, kLpsIso.nu)},
-                     bc);
-  op.setCrackCompliance(cracks);
-  VecHandle u = op.createVector();
-  op.solve(ElasticLoad{}, u, 1e-10, "coarse_test_", "coarse operator test");
-  const MultigridHierarchy& mg = op.multigrid();
-  ASSERT_GE(mg.levels(), 3);
-  Mat finer = op.matrix();
-  for (int p = mg.levels() - 2; p >= 0; --p) {
-    SCOPED_TRACE("multigrid level " + std::to_string(p));
-    Mat coarse = mg.operators[static_cast<size_t>(p)];
-    MatHandle G, aij;  // the fine matrix is block AIJ, which PETSc 3.18's MatPtAP does not take
-    ASSERT_EQ(MatConvert(finer, MATAIJ, MAT_INITIAL_MATRIX, aij.out()), 0);
-    ASSERT_EQ(MatPtAP(aij, mg.interpolations[static_cast<size_t>(p)], MAT_INITIAL_MATRIX, 2.0, G.out()), 0);
-    const auto a = rowsOf(coarse), g = rowsOf(G);
-    double diff = 0, scale = 0;
-    for (size_t r = 0; r < g.size(); ++r) {
-      for (const auto& [c, x] : g[r]) {
-        scale = std::max(scale, std::abs(x));
-        const auto it = a[r].find(c);
-        diff = std::max(diff, std::abs(x - (it == a[r].end() ? 0.0 : it->second)));
-      }
-      for (const auto& [c, x] : a[r])
-        if (!g[r].count(c)) diff = std::max(diff, std::abs(x));
+  // Bounded: fixed z_minus, rollers on x and y, traction on z_plus. Periodic x and y (the node grid wraps,
+  // an element across the face couples node 15 to node 0), roller z_minus, traction z_plus, pins holding the
+  // x and y translations at one node (held components that are neither face nor level aligned).
+  for (const bool periodic : {false, true}) {
+    SCOPED_TRACE(periodic ? "periodic x, y" : "bounded");
+    ElasticBoundary bc;
+    if (periodic) {
+      bc.periodic = {true, true, false};
+      bc.faces[static_cast<size_t>(domainFace(2, false))] = FaceCondition::Roller;
+      bc.pins = {NodePin{{3, 5, 1}, 0}, NodePin{{3, 5, 1}, 1}};
+    } else {
+      bc.faces[static_cast<size_t>(domainFace(2, false))] = FaceCondition::Fixed;
+      for (int a = 0; a < 2; ++a)
+        for (int plus = 0; plus < 2; ++plus)
+          bc.faces[static_cast<size_t>(domainFace(a, plus))] = FaceCondition::Roller;
     }
-    scale = allMax(scale);
-    ASSERT_GT(scale, 0.0);
-    EXPECT_LT(allMax(diff), 1e-12 * scale);
-    finer = coarse;
+    bc.faces[static_cast<size_t>(domainFace(2, true))] = FaceCondition::Traction;
+    bc.pressure = 25e6;
+    ElasticOperator op(grid, material,
+                       {elastic::isotropicStiffness(kNmcIso.E, kNmcIso.nu),
+                        elastic::isotropicStiffness(kLpsIso.E, kLpsIso.nu)},
+                       bc);
+    op.setCrackCompliance(cracks);
+    VecHandle u = op.createVector();
+    op.solve(ElasticLoad{}, u, 1e-10, "coarse_test_", "coarse operator test");
+    const MultigridHierarchy& mg = op.multigrid();
+    ASSERT_GE(mg.levels(), 3);
+    Mat finer = op.matrix();
+    for (int p = mg.levels() - 2; p >= 0; --p) {
+      SCOPED_TRACE("multigrid level " + std::to_string(p));
+      Mat coarse = mg.operators[static_cast<size_t>(p)];
+      MatHandle G, aij;  // the fine matrix is block AIJ, which PETSc 3.18's MatPtAP does not take
+      ASSERT_EQ(MatConvert(finer, MATAIJ, MAT_INITIAL_MATRIX, aij.out()), 0);
+      ASSERT_EQ(MatPtAP(aij, mg.interpolations[static_cast<size_t>(p)], MAT_INITIAL_MATRIX, 2.0, G.out()), 0);
+      const auto a = rowsOf(coarse), g = rowsOf(G);
+      double diff = 0, scale = 0;
+      for (size_t r = 0; r < g.size(); ++r) {
+        for (const auto& [c, x] : g[r]) {
+          scale = std::max(scale, std::abs(x));
+          const auto it = a[r].find(c);
+          diff = std::max(diff, std::abs(x - (it == a[r].end() ? 0.0 : it->second)));
+        }
+        for (const auto& [c, x] : a[r])
+          if (!g[r].count(c)) diff = std::max(diff, std::abs(x));
+      }
+      scale = allMax(scale);
+      ASSERT_GT(scale, 0.0);
+      EXPECT_LT(allMax(diff), 1e-12 * scale);
+      finer = coarse;
+    }
   }
 }
 
