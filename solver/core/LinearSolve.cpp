@@ -135,6 +135,9 @@ PetscOptionList geometricElasticityOptions(int levels, bool galerkin) {
       {"pc_mg_levels", std::to_string(levels)},
       {"pc_mg_galerkin", galerkin ? "both" : "none"},
       {"mg_levels_ksp_type", "chebyshev"},
+      // The operators are symmetric positive definite: Lanczos (CG) estimates the Chebyshev bounds with less
+      // work than PETSc's default GMRES.
+      {"mg_levels_esteig_ksp_type", "cg"},
       {"mg_levels_pc_type", "pbjacobi"},
       {"mg_coarse_pc_type", "redundant"},
       {"mg_coarse_redundant_pc_type", "lu"},
