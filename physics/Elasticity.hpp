@@ -32,10 +32,10 @@
 // matrix products: the DMDA's factor-2 interpolation is trilinear, so each fine element lies in one coarse
 // element and P^T A P is the assembly of the coarse element matrices sum_children Q^T K_child Q
 // (elastic::addGalerkinChild). Coarse level l takes its element matrices from the voxels' (tabulated per
-// material and position for l <= 2, so a coarse element costs one sum) or from level l - 1's; held
-// components are taken out per level (the Galerkin operator of the interpolation restricted to coarse
-// fields that satisfy the boundary conditions), and coarse nodes that no load-carrying voxel reaches get the
-// same small diagonal as the fine ones.
+// material and position for l <= 2, so a coarse element costs one sum per voxel; cracked voxels and voxels
+// with held components one by one) or from level l - 1's. The fine matrix's diagonal D on held and pore rows
+// is carried down as P^T D P, node by node, so every coarse operator is exactly PETSc's P^T A P (test
+// Mechanics.CoarseOperatorsAreGalerkinProducts).
 // Units: SI throughout (m, Pa, N).
 #include <array>
 #include <cstdint>
