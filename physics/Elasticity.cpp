@@ -170,6 +170,18 @@ const ElementMatrix& ElasticOperator::elementMatrix(size_t l) const {
   return m_Ke[static_cast<size_t>(m_material[l])];
 }
 
+namespace {
+// Global node index of corner m (bit a: upper along axis a) of the element with lower corner e, on a node
+// grid with `nodes` nodes per axis: a periodic axis wraps its last element's upper corner to node 0.
+void elementCorner(const int64_t e[3], int m, const std::array<bool, 3>& periodic,
+                   const std::array<int64_t, 3>& nodes, int64_t out[3]) {
+  for (int a = 0; a < 3; ++a) {
+    out[a] = e[a] + ((m >> a) & 1);
+    if (periodic[static_cast<size_t>(a)]) out[a] %= nodes[static_cast<size_t>(a)];
+  }
+}
+}  // namespace
+
 unsigned ElasticOperator::heldComponents(const int64_t idx[3], std::array<double, 3>* sign) const {
   unsigned held = 0;
   for (int a = 0; a < 3; ++a) {
@@ -206,9 +218,8 @@ uint32_t ElasticOperator::elementHeldMask(int64_t i, int64_t j, int64_t k) const
   if (inside) return 0;
   uint32_t mask = 0;
   for (int m = 0; m < 8; ++m) {
-    int64_t node[3] = {i + (m & 1), j + ((m >> 1) & 1), k + ((m >> 2) & 1)};
-    for (int a = 0; a < 3; ++a)
-      if (m_bc.periodic[static_cast<size_t>(a)]) node[a] %= m_nodes[static_cast<size_t>(a)];
+    int64_t node[3];
+    elementCorner(idx, m, m_bc.periodic, m_nodes, node);
     mask |= heldComponents(node) << (3 * m);
   }
   return mask;
@@ -301,9 +312,8 @@ void ElasticOperator::assemble(const ElasticLoad& load, Vec b, Vec u) {
       const uint32_t mask = elementHeldMask(i, j, k);
       if (mask && prescribed != 0.0)
         for (int m = 0; m < 8; ++m) {
-          int64_t node[3] = {i + (m & 1), j + ((m >> 1) & 1), k + ((m >> 2) & 1)};
-          for (int a = 0; a < 3; ++a)
-            if (m_bc.periodic[a]) node[a] %= m_nodes[a];
+          int64_t node[3];
+          elementCorner(idx, m, m_bc.periodic, m_nodes, node);
           std::array<double, 3> sign{0, 0, 0};
           heldComponents(node, &sign);
           for (int c = 0; c < 3; ++c) {
@@ -378,7 +388,6 @@ PetscInt ElasticOperator::CoarseLevel::blockIndex(const int64_t idx[3]) const {
 }
 
 void ElasticOperator::prepareSolver(const std::string& prefix) {
-  m_solverPrepared = true;
   m_solver = std::make_unique<LinearSolver>(SystemKind::Elasticity, prefix);
   const int levels = elasticityMultigridLevels(m_dm, prefix);
   // The fine matrix: block AIJ (3x3 blocks) under the own multigrid (measured at 128^3: assembly and
@@ -578,9 +587,8 @@ void ElasticOperator::assembleCoarse() {
             }
             PetscInt idx[8];
             for (int m = 0; m < 8; ++m) {
-              int64_t node[3] = {ex + (m & 1), ey + ((m >> 1) & 1), ez + ((m >> 2) & 1)};
-              for (int a = 0; a < 3; ++a)
-                if (m_bc.periodic[a]) node[a] %= lv.nodes[a];
+              int64_t node[3];
+              elementCorner(E, m, m_bc.periodic, lv.nodes, node);
               idx[m] = lv.blockIndex(node);
             }
             SSB_PETSC(MatSetValuesBlocked(lv.A, 8, idx, 8, idx, K.data(), ADD_VALUES));
@@ -603,7 +611,7 @@ void ElasticOperator::assembleCoarse() {
 LinearSolveResult ElasticOperator::solve(const ElasticLoad& load, Vec u, double rtol,
                                          const std::string& prefix, const std::string& who) {
   const auto t0 = std::chrono::steady_clock::now();
-  if (!m_solverPrepared) prepareSolver(prefix);
+  if (!m_solver) prepareSolver(prefix);
   VecHandle b;
   SSB_PETSC(VecDuplicate(u, b.out()));
   assemble(load, b, u);

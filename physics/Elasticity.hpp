@@ -157,7 +157,7 @@ class ElasticOperator {
   template <typename F>
   void forEachElement(Vec u, const ElasticLoad& load, F&& f) const;
   void assemble(const ElasticLoad& load, Vec b, Vec u);
-  void prepareSolver(const std::string& prefix);  // at the first solve: the matrices and the multigrid
+  void prepareSolver(const std::string& prefix);  // at the first solve: the solver, matrices and multigrid
   void assembleCoarse();
   // Held displacement components (bit c) of node idx (global node indices); `sign` (optional) gets the sign
   // of the prescribed displacement per component.
@@ -191,8 +191,7 @@ class ElasticOperator {
   std::array<double, 6> m_tractionScale{};  // A_face / A_solid per traction face
   double m_diagonal = 1.0;                  // scale of identity and held rows
   std::vector<CoarseLevel> m_coarse;        // multigrid levels 1 (below the fine one) .. L - 1
-  bool m_solverPrepared = false;
-  std::unique_ptr<LinearSolver> m_solver;  // kept across solves: the preconditioner is reused while it works
+  std::unique_ptr<LinearSolver> m_solver;   // kept across solves: the preconditioner is reused while it works
   MultigridHierarchy m_hierarchy;
   double m_assemblySeconds = 0.0;
   int64_t m_unknowns = 0;

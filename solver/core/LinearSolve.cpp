@@ -260,13 +260,7 @@ LinearSolveResult runKsp(KSP ksp, Mat A, Vec b, Vec x) {
 
 LinearSolveResult solveLinear(Mat A, Vec b, Vec x, SystemKind kind, const std::string& prefix, double rtol,
                               const std::string& who, DM grid, const MultigridHierarchy* multigrid) {
-  const auto t0 = std::chrono::steady_clock::now();
-  KSPHandle ksp = createKsp(A, kind, prefix, rtol, who, grid, multigrid);
-  const double setup = seconds(t0);
-  LinearSolveResult r = runKsp(ksp, A, b, x);
-  r.setupSeconds = setup;
-  checkKspConverged(ksp, b, who, prefix);
-  return r;
+  return LinearSolver(kind, prefix).solve(A, b, x, rtol, who, grid, multigrid);  // a new one: set up afresh
 }
 
 LinearSolver::LinearSolver(SystemKind kind, std::string prefix) : m_kind(kind), m_prefix(std::move(prefix)) {}

@@ -107,8 +107,6 @@ class LinearSolver {
 
   // Not collective (the same on every rank). Will the next solve reuse the preconditioner?
   bool reusesPreconditioner() const { return m_ksp && !m_stale; }
-  // The next solve sets up afresh (e.g. the operator's structure changed).
-  void invalidate() { m_stale = true; }
   // Collective. Solve A x = b to `rtol` (as solveLinear, `grid` and `multigrid` likewise). `beforeSetup` runs
   // before every fresh set-up: the physics refreshes there what the preconditioner is built from but the
   // solve itself does not use (e.g. the multigrid's coarse operators), so that a reused preconditioner
