@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "physics/SlenderParts.hpp"
 #include "solver/core/Log.hpp"
 #include "solver/core/MpiUtil.hpp"
 
@@ -452,6 +453,44 @@ void ElasticOperator::prepareSolver(const std::string& prefix) {
     m_hierarchy.operators.push_back(lv.A.get());
     m_hierarchy.interpolations.push_back(lv.P.get());
   }
+  markSlenderParts();
+}
+
+void ElasticOperator::markSlenderParts() {
+  std::vector<uint8_t> load(m_material.size(), 0);
+  for (size_t l = 0; l < load.size(); ++l) load[l] = m_material[l] >= 0 ? 1 : 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  const SlenderParts parts = findSlenderParts(m_grid, load, m_bc.periodic, kSlenderPartVoxels);
+  Log::detail(
+      "elasticity: {} slender parts ({} voxels, largest {}) solved exactly in the finest smoother, {} larger "
+      "slender clusters left to the multigrid (found in {:.2f} s)",
+      parts.parts, parts.voxels, parts.largest, parts.skipped,
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  m_hierarchy.fineBlock.clear();
+  m_hierarchy.fineBlockAnywhere = parts.parts > 0;
+  if (!m_hierarchy.fineBlockAnywhere) return;
+  // The parts' nodes (of any rank's voxels): mark on the ghosted local vector, add into the owners.
+  VecHandle loc, glob;
+  SSB_PETSC(DMCreateLocalVector(m_dm, loc.out()));
+  SSB_PETSC(DMCreateGlobalVector(m_dm, glob.out()));
+  SSB_PETSC(VecSet(loc, 0.0));
+  PetscScalar* a = nullptr;
+  SSB_PETSC(VecGetArray(loc, &a));
+  m_grid.forEachOwned([&](int64_t i, int64_t j, int64_t k, int64_t l) {
+    if (!parts.mask[static_cast<size_t>(l)]) return;
+    for (int m = 0; m < 8; ++m) a[3 * localNode(i + (m & 1), j + ((m >> 1) & 1), k + ((m >> 2) & 1))] = 1.0;
+  });
+  SSB_PETSC(VecRestoreArray(loc, &a));
+  SSB_PETSC(VecSet(glob, 0.0));
+  SSB_PETSC(DMLocalToGlobal(m_dm, loc, ADD_VALUES, glob));
+  PetscInt lo = 0, hi = 0;
+  SSB_PETSC(VecGetOwnershipRange(glob, &lo, &hi));
+  const PetscScalar* ga = nullptr;
+  SSB_PETSC(VecGetArrayRead(glob, &ga));
+  for (PetscInt r = 0; r < hi - lo; r += 3)
+    if (ga[r] > 0.0)
+      for (PetscInt c = 0; c < 3; ++c) m_hierarchy.fineBlock.push_back(lo + r + c);
+  SSB_PETSC(VecRestoreArrayRead(glob, &ga));
 }
 
 void ElasticOperator::assembleCoarse() {

@@ -83,6 +83,8 @@ class ElasticOperator {
   // positive value gives the same solution (the rows are decoupled); a small one keeps Galerkin coarse
   // operators free of them. Public for the tests.
   static constexpr double kInactiveRowScale = 1e-6;
+  // Slender parts up to this many voxels are solved exactly in the finest smoother.
+  static constexpr int64_t kSlenderPartVoxels = 2000;
 
   // Collective. material: per owned voxel (grid.localIndex), an index into `stiffness` or -1 (carries no
   // load). The rigid-body near-null space is attached to the matrix here (it is a property of the operator).
@@ -159,6 +161,8 @@ class ElasticOperator {
   void assemble(const ElasticLoad& load, Vec b, Vec u);
   void prepareSolver(const std::string& prefix);  // at the first solve: the solver, matrices and multigrid
   void assembleCoarse();
+  // The nodes of slender parts (physics/SlenderParts.hpp) into the multigrid's fineBlock.
+  void markSlenderParts();
   // Held displacement components (bit c) of node idx (global node indices); `sign` (optional) gets the sign
   // of the prescribed displacement per component.
   unsigned heldComponents(const int64_t idx[3], std::array<double, 3>* sign = nullptr) const;

@@ -173,6 +173,103 @@ double vecNorm(Vec v) {
 }  // namespace
 
 namespace {
+// The finest smoother's preconditioner when the physics names unknowns to solve together
+// (MultigridHierarchy::fineBlock): block Jacobi with those unknowns as one block per rank (a sequential LU)
+// and point-block (3 x 3 node) Jacobi elsewhere. Block diagonal with SPD blocks, so SPD for an SPD operator.
+struct FineBlockJacobi {
+  std::vector<PetscInt> rows;  // owned global indices, sorted
+  PC pointBlock = nullptr;
+  Mat block = nullptr;  // rows x rows of the operator, sequential
+  KSP lu = nullptr;
+  Vec rb = nullptr, zb = nullptr;
+
+  PetscErrorCode release() {
+    PetscFunctionBeginUser;
+    PetscCall(PCDestroy(&pointBlock));
+    PetscCall(MatDestroy(&block));
+    PetscCall(KSPDestroy(&lu));
+    PetscCall(VecDestroy(&rb));
+    PetscCall(VecDestroy(&zb));
+    PetscFunctionReturn(0);
+  }
+};
+
+PetscErrorCode fineBlockSetUp(PC pc) {
+  PetscFunctionBeginUser;
+  FineBlockJacobi* s = nullptr;
+  PetscCall(PCShellGetContext(pc, &s));
+  PetscCall(s->release());
+  Mat A = nullptr, P = nullptr;
+  PetscCall(PCGetOperators(pc, &A, &P));
+  MPI_Comm comm = MPI_COMM_NULL;
+  PetscCall(PetscObjectGetComm(reinterpret_cast<PetscObject>(pc), &comm));
+  PetscCall(PCCreate(comm, &s->pointBlock));
+  PetscCall(PCSetType(s->pointBlock, PCPBJACOBI));
+  PetscCall(PCSetOperators(s->pointBlock, A, P));
+  PetscCall(PCSetUp(s->pointBlock));
+  IS is = nullptr;
+  const PetscInt n = static_cast<PetscInt>(s->rows.size());
+  PetscCall(ISCreateGeneral(PETSC_COMM_SELF, n, s->rows.data(), PETSC_USE_POINTER, &is));
+  Mat* sub = nullptr;
+  PetscCall(MatCreateSubMatrices(P, 1, &is, &is, MAT_INITIAL_MATRIX, &sub));
+  PetscCall(ISDestroy(&is));
+  s->block = sub[0];
+  PetscCall(PetscFree(sub));
+  if (n > 0) {
+    PetscCall(KSPCreate(PETSC_COMM_SELF, &s->lu));
+    const char* prefix = nullptr;
+    PetscCall(PCGetOptionsPrefix(pc, &prefix));
+    PetscCall(KSPSetOptionsPrefix(s->lu, prefix));
+    PetscCall(KSPAppendOptionsPrefix(s->lu, "block_"));
+    PetscCall(KSPSetType(s->lu, KSPPREONLY));
+    PC luPc = nullptr;
+    PetscCall(KSPGetPC(s->lu, &luPc));
+    PetscCall(PCSetType(luPc, PCLU));
+    PetscCall(KSPSetOperators(s->lu, s->block, s->block));
+    PetscCall(KSPSetFromOptions(s->lu));
+    PetscCall(KSPSetUp(s->lu));
+    PetscCall(MatCreateVecs(s->block, &s->rb, &s->zb));
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode fineBlockApply(PC pc, Vec r, Vec z) {
+  PetscFunctionBeginUser;
+  FineBlockJacobi* s = nullptr;
+  PetscCall(PCShellGetContext(pc, &s));
+  PetscCall(PCApply(s->pointBlock, r, z));
+  if (s->rows.empty()) PetscFunctionReturn(0);
+  PetscInt lo = 0;
+  PetscCall(VecGetOwnershipRange(r, &lo, nullptr));
+  const PetscScalar* ra = nullptr;
+  PetscScalar* ba = nullptr;
+  PetscCall(VecGetArrayRead(r, &ra));
+  PetscCall(VecGetArray(s->rb, &ba));
+  for (size_t i = 0; i < s->rows.size(); ++i) ba[i] = ra[s->rows[i] - lo];
+  PetscCall(VecRestoreArray(s->rb, &ba));
+  PetscCall(VecRestoreArrayRead(r, &ra));
+  PetscCall(KSPSolve(s->lu, s->rb, s->zb));
+  PetscScalar* za = nullptr;
+  const PetscScalar* zba = nullptr;
+  PetscCall(VecGetArray(z, &za));
+  PetscCall(VecGetArrayRead(s->zb, &zba));
+  for (size_t i = 0; i < s->rows.size(); ++i) za[s->rows[i] - lo] = zba[i];
+  PetscCall(VecRestoreArrayRead(s->zb, &zba));
+  PetscCall(VecRestoreArray(z, &za));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode fineBlockDestroy(PC pc) {
+  PetscFunctionBeginUser;
+  FineBlockJacobi* s = nullptr;
+  PetscCall(PCShellGetContext(pc, &s));
+  PetscCall(s->release());
+  delete s;
+  PetscFunctionReturn(0);
+}
+}  // namespace
+
+namespace {
 // Creates the KSP for A (the one place that chooses and configures the solver: kind defaults, the user's
 // options, the physics' multigrid levels) and sets it up. The defaults are in the options database only
 // inside this call, so the set-up (which reads the level smoothers' options) happens here too.
@@ -192,7 +289,19 @@ KSPHandle createKsp(Mat A, SystemKind kind, const std::string& prefix, double rt
     const int levels = userPc ? 1 : geometricLevels(grid);
     if (levels >= 3) defaults = geometricElasticityOptions(levels);
   }
-  if (mgLevels) defaults = geometricElasticityOptions(mgLevels, false);
+  // The physics' exact blocks in the finest smoother, unless the user chose the smoothers' preconditioner.
+  const std::string fineLevel = mgLevels ? "mg_levels_" + std::to_string(mgLevels - 1) + "_" : "";
+  bool fineBlock = false;
+  if (mgLevels) {
+    defaults = geometricElasticityOptions(mgLevels, false);
+    PetscBool userAll = PETSC_FALSE, userFine = PETSC_FALSE;
+    SSB_PETSC(PetscOptionsHasName(nullptr, prefix.c_str(), "-mg_levels_pc_type", &userAll));
+    SSB_PETSC(PetscOptionsHasName(nullptr, prefix.c_str(), ("-" + fineLevel + "pc_type").c_str(), &userFine));
+    fineBlock = multigrid->fineBlockAnywhere && !userAll && !userFine;
+    // First: the level's own name must be in before the generic mg_levels_pc_type, which PETSc's lookup of a
+    // numbered prefix falls back to (and which would make the level's name look set already).
+    if (fineBlock) defaults.insert(defaults.begin(), {fineLevel + "pc_type", "shell"});
+  }
   SolverOptions options(prefix, who, {}, defaults);
   clearPendingCallbackException();
   MPI_Comm comm = MPI_COMM_NULL;
@@ -219,6 +328,22 @@ KSPHandle createKsp(Mat A, SystemKind kind, const std::string& prefix, double rt
       SSB_PETSC(KSPSetOperators(smoother, multigrid->operators[static_cast<size_t>(l)],
                                 multigrid->operators[static_cast<size_t>(l)]));
       SSB_PETSC(PCMGSetInterpolation(pc, l + 1, multigrid->interpolations[static_cast<size_t>(l)]));
+    }
+    if (fineBlock) {
+      // A shell now; the options name the same type, so they keep it (PCSetType of the current type is a
+      // no-op) and it is set up with the smoother.
+      KSP smoother = nullptr;
+      PC spc = nullptr;
+      SSB_PETSC(PCMGGetSmoother(pc, mgLevels - 1, &smoother));
+      SSB_PETSC(KSPGetPC(smoother, &spc));
+      SSB_PETSC(PCSetType(spc, PCSHELL));
+      auto* ctx = new FineBlockJacobi;
+      ctx->rows = multigrid->fineBlock;
+      SSB_PETSC(PCShellSetContext(spc, ctx));
+      SSB_PETSC(PCShellSetSetUp(spc, fineBlockSetUp));
+      SSB_PETSC(PCShellSetApply(spc, fineBlockApply));
+      SSB_PETSC(PCShellSetDestroy(spc, fineBlockDestroy));
+      SSB_PETSC(PCShellSetName(spc, "point-block Jacobi with exact blocks"));
     }
   }
   SSB_PETSC(KSPSetTolerances(ksp, rtol, 0.0, PETSC_DEFAULT, 1000));

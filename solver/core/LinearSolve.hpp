@@ -59,6 +59,13 @@ PetscOptionList geometricElasticityOptions(int levels, bool galerkin = true);
 struct MultigridHierarchy {
   std::vector<Mat> operators;       // levels 0 (coarsest) .. n - 2; level n - 1 is the system matrix
   std::vector<Mat> interpolations;  // interpolations[l]: from level l to level l + 1
+  // Unknowns of the finest level (global indices, owned by this rank, sorted) that the finest smoother solves
+  // exactly, together, instead of node by node: where the physics knows of error the coarse levels cannot
+  // represent (elasticity: the near-mechanisms of slender parts, physics/SlenderParts.hpp). The smoother is
+  // then block Jacobi: one block per rank of these unknowns (LU), 3 x 3 node blocks elsewhere.
+  // `fineBlockAnywhere`: some rank has such unknowns (the same on every rank).
+  std::vector<PetscInt> fineBlock;
+  bool fineBlockAnywhere = false;
   int levels() const { return operators.empty() ? 0 : static_cast<int>(operators.size()) + 1; }
 };
 // Collective. The number of multigrid levels (>= 3) an Elasticity solve under `prefix` on the node DMDA

@@ -6,7 +6,8 @@ set(MECH ${CMAKE_CURRENT_LIST_DIR})
 ssb_add_gtest(NAME mech_kernels SOURCES ${MECH}/KernelsTest.cpp RANKS 1 LIBS ssb_physics TIMEOUT 60)
 # ... and the coupling to lithiation (CouplingTest.cpp: contact weights, coverage, decohesion over a charge,
 # convergence in the coupling interval).
-ssb_add_gtest(NAME mech_verify SOURCES ${MECH}/VerifyTest.cpp ${MECH}/CouplingTest.cpp RANKS 1 2 LIBS ssb_physics
+ssb_add_gtest(NAME mech_verify SOURCES ${MECH}/VerifyTest.cpp ${MECH}/CouplingTest.cpp ${MECH}/SlenderTest.cpp
+              RANKS 1 2 LIBS ssb_physics
               TIMEOUT 300)
 ssb_add_gtest(NAME mech_bad_input SOURCES ${MECH}/BadInputTest.cpp RANKS 1 LIBS ssb_physics TIMEOUT 60)
 
