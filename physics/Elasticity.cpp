@@ -81,36 +81,11 @@ ElasticOperator::ElasticOperator(const StructuredGrid& grid, std::vector<int> ma
   }
   m_diagonal = diag > 0.0 ? diag : 1.0;
 
-  // Which owned nodes are touched by a load-carrying voxel (of any rank): count on the ghosted local vector,
-  // then add the ghost contributions into the owners.
-  {
-    VecHandle loc, glob;
-    SSB_PETSC(DMCreateLocalVector(m_dm, loc.out()));
-    SSB_PETSC(DMCreateGlobalVector(m_dm, glob.out()));
-    SSB_PETSC(VecSet(loc, 0.0));
-    PetscScalar* a = nullptr;
-    SSB_PETSC(VecGetArray(loc, &a));
-    grid.forEachOwned([&](int64_t i, int64_t j, int64_t k, int64_t l) {
-      if (m_material[static_cast<size_t>(l)] < 0) return;
-      for (int m = 0; m < 8; ++m)
-        a[3 * localNode(i + (m & 1), j + ((m >> 1) & 1), k + ((m >> 2) & 1))] += 1.0;
-    });
-    SSB_PETSC(VecRestoreArray(loc, &a));
-    SSB_PETSC(VecSet(glob, 0.0));
-    SSB_PETSC(DMLocalToGlobal(m_dm, loc, ADD_VALUES, glob));
-    const PetscScalar* ga = nullptr;
-    SSB_PETSC(VecGetArrayRead(glob, &ga));
-    const int64_t nOwnedNodes = m_nodeSize[0] * m_nodeSize[1] * m_nodeSize[2];
-    m_nodeActive.assign(static_cast<size_t>(nOwnedNodes), 0);
-    int64_t active = 0;
-    for (int64_t n = 0; n < nOwnedNodes; ++n)
-      if (ga[3 * n] > 0.0) {
-        m_nodeActive[static_cast<size_t>(n)] = 1;
-        ++active;
-      }
-    SSB_PETSC(VecRestoreArrayRead(glob, &ga));
-    m_unknowns = 3 * allreduceSum(grid.comm(), active);
-  }
+  // Which owned nodes are touched by a load-carrying voxel (of any rank).
+  m_nodeActive = ownedNodesOf([&](size_t l) { return m_material[l] >= 0; });
+  int64_t active = 0;
+  for (uint8_t a : m_nodeActive) active += a;
+  m_unknowns = 3 * allreduceSum(grid.comm(), active);
 
   // Traction faces: the load-carrying area on each, so that the force is p times the face area.
   for (int face = 0; face < 6; ++face) {
@@ -456,6 +431,31 @@ void ElasticOperator::prepareSolver(const std::string& prefix) {
   markSlenderParts();
 }
 
+template <typename Pred>
+std::vector<uint8_t> ElasticOperator::ownedNodesOf(Pred&& voxel) const {
+  // Mark the corners of this rank's chosen voxels on the ghosted local vector, then add the ghost marks into
+  // the owners: a node is marked by the voxels of every rank.
+  VecHandle loc, glob;
+  SSB_PETSC(DMCreateLocalVector(m_dm, loc.out()));
+  SSB_PETSC(DMCreateGlobalVector(m_dm, glob.out()));
+  SSB_PETSC(VecSet(loc, 0.0));
+  PetscScalar* a = nullptr;
+  SSB_PETSC(VecGetArray(loc, &a));
+  m_grid.forEachOwned([&](int64_t i, int64_t j, int64_t k, int64_t l) {
+    if (!voxel(static_cast<size_t>(l))) return;
+    for (int m = 0; m < 8; ++m) a[3 * localNode(i + (m & 1), j + ((m >> 1) & 1), k + ((m >> 2) & 1))] = 1.0;
+  });
+  SSB_PETSC(VecRestoreArray(loc, &a));
+  SSB_PETSC(VecSet(glob, 0.0));
+  SSB_PETSC(DMLocalToGlobal(m_dm, loc, ADD_VALUES, glob));
+  const PetscScalar* ga = nullptr;
+  SSB_PETSC(VecGetArrayRead(glob, &ga));
+  std::vector<uint8_t> marked(static_cast<size_t>(m_nodeSize[0] * m_nodeSize[1] * m_nodeSize[2]), 0);
+  for (size_t n = 0; n < marked.size(); ++n) marked[n] = ga[3 * n] > 0.0 ? 1 : 0;
+  SSB_PETSC(VecRestoreArrayRead(glob, &ga));
+  return marked;
+}
+
 void ElasticOperator::markSlenderParts() {
   std::vector<uint8_t> load(m_material.size(), 0);
   for (size_t l = 0; l < load.size(); ++l) load[l] = m_material[l] >= 0 ? 1 : 0;
@@ -469,28 +469,13 @@ void ElasticOperator::markSlenderParts() {
   m_hierarchy.fineBlock.clear();
   m_hierarchy.fineBlockAnywhere = parts.parts > 0;
   if (!m_hierarchy.fineBlockAnywhere) return;
-  // The parts' nodes (of any rank's voxels): mark on the ghosted local vector, add into the owners.
-  VecHandle loc, glob;
-  SSB_PETSC(DMCreateLocalVector(m_dm, loc.out()));
-  SSB_PETSC(DMCreateGlobalVector(m_dm, glob.out()));
-  SSB_PETSC(VecSet(loc, 0.0));
-  PetscScalar* a = nullptr;
-  SSB_PETSC(VecGetArray(loc, &a));
-  m_grid.forEachOwned([&](int64_t i, int64_t j, int64_t k, int64_t l) {
-    if (!parts.mask[static_cast<size_t>(l)]) return;
-    for (int m = 0; m < 8; ++m) a[3 * localNode(i + (m & 1), j + ((m >> 1) & 1), k + ((m >> 2) & 1))] = 1.0;
-  });
-  SSB_PETSC(VecRestoreArray(loc, &a));
-  SSB_PETSC(VecSet(glob, 0.0));
-  SSB_PETSC(DMLocalToGlobal(m_dm, loc, ADD_VALUES, glob));
-  PetscInt lo = 0, hi = 0;
-  SSB_PETSC(VecGetOwnershipRange(glob, &lo, &hi));
-  const PetscScalar* ga = nullptr;
-  SSB_PETSC(VecGetArrayRead(glob, &ga));
-  for (PetscInt r = 0; r < hi - lo; r += 3)
-    if (ga[r] > 0.0)
-      for (PetscInt c = 0; c < 3; ++c) m_hierarchy.fineBlock.push_back(lo + r + c);
-  SSB_PETSC(VecRestoreArrayRead(glob, &ga));
+  // The parts' nodes (of any rank's voxels); the owned nodes' unknowns are rows lo + 3 n + c.
+  const std::vector<uint8_t> nodes = ownedNodesOf([&](size_t l) { return parts.mask[l] != 0; });
+  PetscInt lo = 0;
+  SSB_PETSC(MatGetOwnershipRange(m_A, &lo, nullptr));
+  for (size_t n = 0; n < nodes.size(); ++n)
+    if (nodes[n])
+      for (PetscInt c = 0; c < 3; ++c) m_hierarchy.fineBlock.push_back(lo + 3 * static_cast<PetscInt>(n) + c);
 }
 
 void ElasticOperator::assembleCoarse() {

@@ -163,6 +163,10 @@ class ElasticOperator {
   void assembleCoarse();
   // The nodes of slender parts (physics/SlenderParts.hpp) into the multigrid's fineBlock.
   void markSlenderParts();
+  // Collective. Per owned node (x fastest over the owned node box): 1 if a voxel of any rank for which
+  // voxel(l) holds (l: owned voxel of the calling rank, grid.localIndex) has it as a corner.
+  template <typename Pred>
+  std::vector<uint8_t> ownedNodesOf(Pred&& voxel) const;
   // Held displacement components (bit c) of node idx (global node indices); `sign` (optional) gets the sign
   // of the prescribed displacement per component.
   unsigned heldComponents(const int64_t idx[3], std::array<double, 3>* sign = nullptr) const;
