@@ -83,8 +83,9 @@ class ElasticOperator {
   // positive value gives the same solution (the rows are decoupled); a small one keeps Galerkin coarse
   // operators free of them. Public for the tests.
   static constexpr double kInactiveRowScale = 1e-6;
-  // Slender parts up to this many voxels are solved exactly in the finest smoother.
-  static constexpr int64_t kSlenderPartVoxels = 2000;
+  // Slender parts up to this many voxels are solved exactly in the finest smoother (measured against 256 and
+  // 2000 in docs/mechanics.md, Solver: larger parts cost more in LU fill than they save in iterations).
+  static constexpr int64_t kSlenderPartVoxels = 64;
 
   // Collective. material: per owned voxel (grid.localIndex), an index into `stiffness` or -1 (carries no
   // load). The rigid-body near-null space is attached to the matrix here (it is a property of the operator).

@@ -10,7 +10,7 @@
 // stays when its six face neighbours are in the set; outside a bounded domain face counts as in the set, so
 // the faces do not erode), dilated back by one voxel within the set. Every other voxel of the set is
 // slender; its 6-connected clusters of at most `maxVoxels` voxels are the parts (larger ones are left to the
-// multigrid: their exact solves would cost like the whole problem).
+// multigrid: the LU of a compact part fills in almost densely, docs/mechanics.md, Solver).
 #include <array>
 #include <cstdint>
 #include <vector>
