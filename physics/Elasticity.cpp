@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <utility>
 
 #include "physics/SlenderParts.hpp"
 #include "solver/core/Log.hpp"
@@ -201,8 +202,7 @@ uint32_t ElasticOperator::elementHeldMask(int64_t i, int64_t j, int64_t k) const
   return mask;
 }
 
-std::array<double, 3> ElasticOperator::rowDiagonal(const int64_t idx[3], size_t ownedNode) const {
-  const unsigned held = heldComponents(idx);
+std::array<double, 3> ElasticOperator::rowDiagonal(unsigned held, size_t ownedNode) const {
   const bool active = m_nodeActive[ownedNode] != 0;
   std::array<double, 3> d{0, 0, 0};
   for (int c = 0; c < 3; ++c)
@@ -238,6 +238,7 @@ void ElasticOperator::assemble(const ElasticLoad& load, Vec b, Vec u) {
   const bool eig = load.eigenstrainFactor != 0.0 && !m_eigenstrain.empty();
   std::array<double, 3> jump{};
   for (int a = 0; a < 3; ++a) jump[a] = m_bc.periodic[a] ? g.length(a) * load.macroStrain[a] : 0.0;
+  std::vector<std::pair<size_t, double>> heldRows;  // owned row of b (local index), its value
   std::exception_ptr err;
   try {
     m_grid.forEachOwned([&](int64_t i, int64_t j, int64_t k, int64_t l) {
@@ -312,16 +313,23 @@ void ElasticOperator::assemble(const ElasticLoad& load, Vec b, Vec u) {
     });
     // The diagonal block of every owned node: a solid element's diagonal on held components,
     // kInactiveRowScale times that on nodes no load-carrying voxel touches (decoupled rows with zero
-    // right-hand side: not unknowns, and nothing reads them), zero elsewhere.
+    // right-hand side: not unknowns, and nothing reads them), zero elsewhere. The held rows' right-hand
+    // side (diagonal times the prescribed value) is noted here and written once b is assembled.
     size_t n = 0;
     for (int64_t k = m_nodeLo[2]; k < m_nodeLo[2] + m_nodeSize[2]; ++k)
       for (int64_t j = m_nodeLo[1]; j < m_nodeLo[1] + m_nodeSize[1]; ++j)
         for (int64_t i = m_nodeLo[0]; i < m_nodeLo[0] + m_nodeSize[0]; ++i, ++n) {
           const int64_t idx[3] = {i, j, k};
-          const std::array<double, 3> d = rowDiagonal(idx, n);
+          std::array<double, 3> sign{0, 0, 0};
+          const unsigned held = heldComponents(idx, &sign);
+          const std::array<double, 3> d = rowDiagonal(held, n);
           const double block[9] = {d[0], 0, 0, 0, d[1], 0, 0, 0, d[2]};
           PetscInt row = static_cast<PetscInt>(localNode(i, j, k));
           SSB_PETSC(MatSetValuesBlockedLocal(m_A, 1, &row, 1, &row, block, ADD_VALUES));
+          for (int c = 0; c < 3; ++c)
+            if ((held >> c) & 1u)
+              heldRows.emplace_back(3 * n + static_cast<size_t>(c),
+                                    m_diagonal * sign[static_cast<size_t>(c)] * prescribed);
         }
   } catch (...) {
     err = std::current_exception();
@@ -335,17 +343,7 @@ void ElasticOperator::assemble(const ElasticLoad& load, Vec b, Vec u) {
   // Held rows: diagonal times the prescribed value.
   PetscScalar* ba = nullptr;
   SSB_PETSC(VecGetArray(b, &ba));
-  size_t n = 0;
-  for (int64_t k = m_nodeLo[2]; k < m_nodeLo[2] + m_nodeSize[2]; ++k)
-    for (int64_t j = m_nodeLo[1]; j < m_nodeLo[1] + m_nodeSize[1]; ++j)
-      for (int64_t i = m_nodeLo[0]; i < m_nodeLo[0] + m_nodeSize[0]; ++i, ++n) {
-        const int64_t idx[3] = {i, j, k};
-        std::array<double, 3> sign{0, 0, 0};
-        const unsigned held = heldComponents(idx, &sign);
-        for (int c = 0; c < 3; ++c)
-          if ((held >> c) & 1u)
-            ba[3 * n + static_cast<size_t>(c)] = m_diagonal * sign[static_cast<size_t>(c)] * prescribed;
-      }
+  for (const auto& [r, value] : heldRows) ba[r] = value;
   SSB_PETSC(VecRestoreArray(b, &ba));
   SSB_PETSC(VecSet(u, 0.0));
 }
@@ -568,7 +566,7 @@ void ElasticOperator::assembleCoarse() {
                     const size_t on = static_cast<size_t>(
                         ((k - m_nodeLo[2]) * m_nodeSize[1] + (j - m_nodeLo[1])) * m_nodeSize[0] +
                         (i - m_nodeLo[0]));
-                    const std::array<double, 3> d = rowDiagonal(idx, on);
+                    const std::array<double, 3> d = rowDiagonal(heldComponents(idx), on);
                     if (d[0] == 0.0 && d[1] == 0.0 && d[2] == 0.0) continue;
                     any = true;
                     double w[8];

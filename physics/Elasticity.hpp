@@ -173,10 +173,10 @@ class ElasticOperator {
   unsigned heldComponents(const int64_t idx[3], std::array<double, 3>* sign = nullptr) const;
   // Held element dofs (bit 3 m + c) of the element of voxel (i, j, k).
   uint32_t elementHeldMask(int64_t i, int64_t j, int64_t k) const;
-  // The diagonal D that the matrix adds to owned node idx (owned-box index ownedNode) besides its elements:
-  // a solid element's diagonal on held components, kInactiveRowScale times that on nodes no load-carrying
-  // voxel touches, 0 elsewhere.
-  std::array<double, 3> rowDiagonal(const int64_t idx[3], size_t ownedNode) const;
+  // The diagonal D that the matrix adds to an owned node (owned-box index ownedNode, held components `held`,
+  // heldComponents) besides its elements: a solid element's diagonal on held components, kInactiveRowScale
+  // times that on nodes no load-carrying voxel touches, 0 elsewhere.
+  std::array<double, 3> rowDiagonal(unsigned held, size_t ownedNode) const;
   const elastic::ElementMatrix& elementMatrix(size_t l) const;
   int64_t localNode(int64_t i, int64_t j, int64_t k) const {
     return ((k - m_ghostLo[2]) * m_ghostSize[1] + (j - m_ghostLo[1])) * m_ghostSize[0] + (i - m_ghostLo[0]);

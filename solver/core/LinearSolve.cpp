@@ -294,10 +294,11 @@ KSPHandle createKsp(Mat A, SystemKind kind, const std::string& prefix, double rt
   bool fineBlock = false;
   if (mgLevels) {
     defaults = geometricElasticityOptions(mgLevels, false);
-    PetscBool userAll = PETSC_FALSE, userFine = PETSC_FALSE;
-    SSB_PETSC(PetscOptionsHasName(nullptr, prefix.c_str(), "-mg_levels_pc_type", &userAll));
-    SSB_PETSC(PetscOptionsHasName(nullptr, prefix.c_str(), ("-" + fineLevel + "pc_type").c_str(), &userFine));
-    fineBlock = multigrid->fineBlockAnywhere && !userAll && !userFine;
+    // The level's own name finds the user's generic mg_levels_pc_type too (PETSc's lookup of a numbered
+    // prefix falls back to the name without the number).
+    PetscBool userPc = PETSC_FALSE;
+    SSB_PETSC(PetscOptionsHasName(nullptr, prefix.c_str(), ("-" + fineLevel + "pc_type").c_str(), &userPc));
+    fineBlock = multigrid->fineBlockAnywhere && !userPc;
     // First: the level's own name must be in before the generic mg_levels_pc_type, which PETSc's lookup of a
     // numbered prefix falls back to (and which would make the level's name look set already).
     if (fineBlock) defaults.insert(defaults.begin(), {fineLevel + "pc_type", "shell"});
